@@ -1,0 +1,186 @@
+//! `course`: write, check, preview and build Markdown courses.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use authoring::site::{self, BuildError, BuildOptions};
+use authoring::{Diagnostics, scaffold, serve};
+
+/// Turn Markdown course sources into accessible web courses.
+#[derive(Parser, Debug)]
+#[command(name = "course", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new course folder with a working example.
+    New {
+        /// Folder to create.
+        dir: PathBuf,
+        /// Title of the course.
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Build the web course.
+    Build {
+        /// The course folder (default: the current folder).
+        dir: Option<PathBuf>,
+        /// Output folder (default: DIR/_site).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Report every problem in the course without building it.
+    Check {
+        /// The course folder (default: the current folder).
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Preview the course in a browser; pages reload when a source file is saved.
+    Serve {
+        /// The course folder (default: the current folder).
+        dir: Option<PathBuf>,
+        /// Port to listen on (0 picks a free one).
+        #[arg(short, long, default_value_t = 3000)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Set a variable, overriding course.toml: --set trust_name="Leeds Teaching Hospitals".
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or("expected NAME=VALUE")?;
+    Ok((k.trim().to_string(), v.to_string()))
+}
+
+impl Common {
+    fn options(&self) -> BuildOptions {
+        BuildOptions {
+            variables: self.vars.iter().cloned().collect::<BTreeMap<_, _>>(),
+            today: None,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COURSE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_target(false)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn course_dir(dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Prints diagnostics and says whether they stop the run.
+fn report(mut diags: Diagnostics, dir: &std::path::Path, deny_warnings: bool) -> bool {
+    if deny_warnings {
+        diags.deny_warnings();
+    }
+    if !diags.is_empty() {
+        eprint!("{}", diags.render(dir));
+    }
+    diags.has_errors()
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::New { dir, title } => {
+            scaffold::create(&dir, title.as_deref())
+                .with_context(|| format!("cannot create a course in {}", dir.display()))?;
+            println!("Created a course in {}", dir.display());
+            println!("Next: course serve {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { dir, common } => {
+            let dir = course_dir(dir);
+            let diags = site::check(&dir, &common.options());
+            let clean = diags.is_empty();
+            if report(diags, &dir, common.deny_warnings) {
+                return Ok(ExitCode::from(1));
+            }
+            if clean {
+                println!("No problems found.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build { dir, output, common } => {
+            let dir = course_dir(dir);
+            let out = output.unwrap_or_else(|| site::default_out_dir(&dir));
+            let opts = common.options();
+            if common.deny_warnings {
+                let diags = site::check(&dir, &opts);
+                if report(diags, &dir, true) {
+                    return Ok(ExitCode::from(1));
+                }
+            }
+            match site::build(&dir, &out, &opts) {
+                Ok(r) => {
+                    report(r.diagnostics, &dir, false);
+                    println!("Built {} pages ({} files) into {}", r.pages, r.files, r.out_dir.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(BuildError::Invalid(diags)) => {
+                    report(diags, &dir, false);
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Serve { dir, port, host, common } => {
+            let dir = course_dir(dir);
+            let rt = tokio::runtime::Runtime::new().context("cannot start the preview server")?;
+            rt.block_on(serve::run(serve::ServeOptions {
+                course_dir: dir,
+                host,
+                port,
+                build: common.options(),
+            }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

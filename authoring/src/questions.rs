@@ -1,0 +1,643 @@
+//! Questions: the `::: question TYPE #id` syntax, its checks, the accessible HTML form a
+//! learner answers, and the encoded answer key the runtime scores against.
+//!
+//! Ids are stable: the author's `#id`, or one derived from the question's type and
+//! prompt, never from its position, so saved progress survives reordering and
+//! republishing.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::blocks::Container;
+use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+
+/// The kinds of question, as authors write them after `::: question`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Single,
+    Multiple,
+    TrueFalse,
+    FillIn,
+    Numeric,
+    Matching,
+    Ordering,
+}
+
+const KIND_NAMES: &[(&str, Kind)] = &[
+    ("single", Kind::Single),
+    ("single-choice", Kind::Single),
+    ("multiple", Kind::Multiple),
+    ("multiple-choice", Kind::Multiple),
+    ("true-false", Kind::TrueFalse),
+    ("fill-in", Kind::FillIn),
+    ("numeric", Kind::Numeric),
+    ("matching", Kind::Matching),
+    ("ordering", Kind::Ordering),
+];
+
+/// Keys a question may hold, as `key: value` lines after its prompt.
+const KEYS: &[&str] = &["answer", "tolerance", "case-sensitive", "correct", "incorrect"];
+
+/// One option of a choice question, or one item of a matching or ordering question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Choice {
+    /// Stable id derived from the text.
+    pub id: String,
+    /// Markdown (inline).
+    pub text: String,
+    pub correct: bool,
+    /// Markdown shown when this option is chosen.
+    pub feedback: Option<String>,
+    /// For matching: the right-hand side.
+    pub matches: Option<String>,
+}
+
+/// A parsed question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Question {
+    pub id: String,
+    pub kind: Kind,
+    /// Markdown.
+    pub prompt: String,
+    pub choices: Vec<Choice>,
+    /// Fill-in: accepted answers.
+    pub answers: Vec<String>,
+    pub case_sensitive: bool,
+    /// Numeric: the accepted range.
+    pub range: Option<(f64, f64)>,
+    pub correct_feedback: Option<String>,
+    pub incorrect_feedback: Option<String>,
+    #[serde(skip)]
+    pub file: PathBuf,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// Parses a `question` container.
+pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
+    let file = c.file.as_path();
+    let mut kind = None;
+    let mut id = None;
+    for arg in c.args.split_whitespace() {
+        if let Some(rest) = arg.strip_prefix('#') {
+            if crate::config::is_slug(rest) {
+                id = Some(rest.to_string());
+            } else {
+                diags.push(
+                    Diagnostic::error("invalid-id", file, format!("question id `{rest}` is not a valid id"))
+                        .at(c.line, 1)
+                        .help("use lower-case letters, digits and hyphens, such as #five-moments"),
+                );
+            }
+        } else if let Some((_, k)) = KIND_NAMES.iter().find(|(n, _)| *n == arg) {
+            kind = Some(*k);
+        } else {
+            let mut d = Diagnostic::error("unknown-question-type", file, format!("unknown question type `{arg}`"))
+                .at(c.line, 1);
+            let names = KIND_NAMES.iter().map(|(n, _)| *n);
+            d = match did_you_mean(arg, names) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("the types are: single, multiple, true-false, fill-in, numeric, matching, ordering"),
+            };
+            diags.push(d);
+            return None;
+        }
+    }
+    let Some(kind) = kind else {
+        diags.push(
+            Diagnostic::error("missing-question-type", file, "question has no type")
+                .at(c.line, 1)
+                .help("write the type after `question`, such as `::: question single`"),
+        );
+        return None;
+    };
+
+    let mut prompt: Vec<&str> = Vec::new();
+    let mut prompt_done = false;
+    let mut choices: Vec<Choice> = Vec::new();
+    let mut keys: Vec<(&str, String, usize)> = Vec::new();
+    for (no, raw) in &c.lines {
+        let line = raw.trim_end();
+        let t = line.trim_start();
+        let indented = line.len() - t.len() >= 2;
+        if t.is_empty() {
+            if !prompt_done {
+                prompt.push("");
+            }
+            continue;
+        }
+        if let Some(fb) = t.strip_prefix('>').filter(|_| indented && !choices.is_empty()) {
+            let last = choices.last_mut().expect("checked non-empty");
+            let fb = fb.trim();
+            last.feedback = Some(match last.feedback.take() {
+                Some(prev) => format!("{prev} {fb}"),
+                None => fb.to_string(),
+            });
+            continue;
+        }
+        if let Some((checked, text)) = task_item(t) {
+            prompt_done = true;
+            choices.push(choice(text, checked, None));
+            continue;
+        }
+        if let Some(text) = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")) {
+            prompt_done = true;
+            let (left, right) = match text.split_once("->") {
+                Some((l, r)) => (l.trim(), Some(r.trim().to_string())),
+                None => (text.trim(), None),
+            };
+            choices.push(choice(left, false, right));
+            continue;
+        }
+        if let Some(text) = ordered_item(t).filter(|_| kind == Kind::Ordering) {
+            prompt_done = true;
+            choices.push(choice(text, false, None));
+            continue;
+        }
+        if let Some((k, v)) = t.split_once(':') {
+            let key = k.trim().to_ascii_lowercase();
+            if let Some(known) = KEYS.iter().find(|n| **n == key) {
+                prompt_done = true;
+                keys.push((known, v.trim().to_string(), *no));
+                continue;
+            }
+            if prompt_done && !key.contains(' ') {
+                let mut d = Diagnostic::error("unknown-key", file, format!("unknown question key `{}`", k.trim()))
+                    .at(*no, 1);
+                d = match did_you_mean(&key, KEYS.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!("the keys are: {}", KEYS.join(", "))),
+                };
+                diags.push(d);
+                continue;
+            }
+        }
+        if prompt_done {
+            diags.push(
+                Diagnostic::error("question-syntax", file, "text after the answers is not part of any answer")
+                    .at(*no, 1)
+                    .help("put the question text before the answers; indent option feedback as `  > …`"),
+            );
+            continue;
+        }
+        prompt.push(line);
+    }
+    let prompt = prompt.join("\n").trim().to_string();
+    let err = |diags: &mut Diagnostics, code: &'static str, msg: String, help: &str| {
+        diags.push(Diagnostic::error(code, file, msg).at(c.line, 1).help(help.to_string()));
+    };
+    if prompt.is_empty() {
+        err(diags, "question-no-prompt", "question has no text".into(), "write the question on the lines after `::: question`");
+    }
+    let get = |name: &str| keys.iter().find(|(k, _, _)| *k == name).map(|(_, v, l)| (v.clone(), *l));
+    let mut q = Question {
+        id: String::new(),
+        kind,
+        prompt,
+        choices,
+        answers: Vec::new(),
+        case_sensitive: matches!(get("case-sensitive").map(|(v, _)| v).as_deref(), Some("yes" | "true")),
+        range: None,
+        correct_feedback: get("correct").map(|(v, _)| v),
+        incorrect_feedback: get("incorrect").map(|(v, _)| v),
+        file: file.to_path_buf(),
+        line: c.line,
+    };
+    match kind {
+        Kind::Single | Kind::Multiple => {
+            let n_correct = q.choices.iter().filter(|c| c.correct).count();
+            if q.choices.len() < 2 {
+                err(diags, "question-options", "a choice question needs at least two options".into(), "list options as `- [ ] wrong` and `- [x] right`");
+            }
+            if n_correct == 0 {
+                err(diags, "no-correct-answer", "question has no correct answer".into(), "mark the right option with an x: `- [x] Five`");
+            }
+            if kind == Kind::Single && n_correct > 1 {
+                err(diags, "several-correct-answers", format!("single-choice question has {n_correct} correct answers"), "use `::: question multiple` when more than one option is right");
+            }
+        }
+        Kind::TrueFalse => {
+            if q.choices.is_empty() {
+                match get("answer").map(|(v, l)| (v.to_ascii_lowercase(), l)) {
+                    Some((v, _)) if v == "true" || v == "false" => {
+                        q.choices = vec![
+                            Choice { id: "true".into(), text: "True".into(), correct: v == "true", feedback: None, matches: None },
+                            Choice { id: "false".into(), text: "False".into(), correct: v == "false", feedback: None, matches: None },
+                        ];
+                    }
+                    Some((v, l)) => diags.push(
+                        Diagnostic::error("invalid-answer", file, format!("a true-false answer is `true` or `false`, not `{v}`"))
+                            .at(l, 1)
+                            .help("write `answer: true` or `answer: false`"),
+                    ),
+                    None => err(diags, "no-correct-answer", "true-false question has no answer".into(), "add `answer: true` or `answer: false`"),
+                }
+            } else {
+                if q.choices.len() != 2 {
+                    err(diags, "question-options", "a true-false question has exactly two options".into(), "list `- [x] True` and `- [ ] False`");
+                }
+                if q.choices.iter().filter(|c| c.correct).count() != 1 {
+                    err(diags, "no-correct-answer", "mark exactly one of the two options correct".into(), "mark the right option with an x: `- [x] True`");
+                }
+            }
+        }
+        Kind::FillIn => match get("answer") {
+            Some((v, _)) => {
+                q.answers = v.split('|').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+                if q.answers.is_empty() {
+                    err(diags, "no-correct-answer", "fill-in question has an empty answer".into(), "write accepted answers separated by |, such as `answer: MRSA | meticillin-resistant Staphylococcus aureus`");
+                }
+            }
+            None => err(diags, "no-correct-answer", "fill-in question has no answer".into(), "add `answer: …`, with alternatives separated by |"),
+        },
+        Kind::Numeric => match get("answer") {
+            Some((v, l)) => match v.parse::<f64>() {
+                Ok(x) => {
+                    let tol = match get("tolerance") {
+                        Some((t, tl)) => t.parse::<f64>().ok().filter(|t| *t >= 0.0).unwrap_or_else(|| {
+                            diags.push(
+                                Diagnostic::error("invalid-answer", file, format!("tolerance `{t}` is not a positive number"))
+                                    .at(tl, 1)
+                                    .help("write it as a number, such as `tolerance: 0.5`"),
+                            );
+                            0.0
+                        }),
+                        None => 0.0,
+                    };
+                    q.range = Some((x - tol, x + tol));
+                }
+                Err(_) => diags.push(
+                    Diagnostic::error("invalid-answer", file, format!("numeric answer `{v}` is not a number"))
+                        .at(l, 1)
+                        .help("write digits with a dot for decimals, such as `answer: 37.5`"),
+                ),
+            },
+            None => err(diags, "no-correct-answer", "numeric question has no answer".into(), "add `answer: 20`, and `tolerance: 2` to accept 18 to 22"),
+        },
+        Kind::Matching => {
+            if q.choices.len() < 2 || q.choices.iter().any(|c| c.matches.is_none()) {
+                err(diags, "question-options", "a matching question needs at least two `- left -> right` pairs".into(), "write each pair as `- Alcohol hand rub -> 20 to 30 seconds`");
+            }
+        }
+        Kind::Ordering => {
+            if q.choices.len() < 2 {
+                err(diags, "question-options", "an ordering question needs at least two numbered steps".into(), "list the steps in the right order as `1. Wet hands`, `2. Apply soap`…");
+            }
+        }
+    }
+    let mut texts: Vec<&str> = q.choices.iter().map(|c| c.text.as_str()).collect();
+    texts.sort_unstable();
+    if texts.windows(2).any(|w| w[0] == w[1]) {
+        err(diags, "duplicate-option", "two options have the same text".into(), "make each option different");
+    }
+    q.id = id.unwrap_or_else(|| derived_id(kind, &q.prompt));
+    Some(q)
+}
+
+fn choice(text: &str, correct: bool, matches: Option<String>) -> Choice {
+    Choice {
+        id: short_hash(text.trim()),
+        text: text.trim().to_string(),
+        correct,
+        feedback: None,
+        matches,
+    }
+}
+
+fn task_item(t: &str) -> Option<(bool, &str)> {
+    let rest = t.strip_prefix("- [").or_else(|| t.strip_prefix("* ["))?;
+    let (mark, text) = rest.split_once(']')?;
+    match mark {
+        "x" | "X" => Some((true, text.trim())),
+        " " | "" => Some((false, text.trim())),
+        _ => None,
+    }
+}
+
+fn ordered_item(t: &str) -> Option<&str> {
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    t[digits..].strip_prefix(". ").or_else(|| t[digits..].strip_prefix(") ")).map(str::trim)
+}
+
+/// A short, stable id for a piece of text.
+pub fn short_hash(text: &str) -> String {
+    let d = Sha256::digest(text.as_bytes());
+    d.iter().take(3).fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn derived_id(kind: Kind, prompt: &str) -> String {
+    let normal: String = prompt.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let d = Sha256::digest(format!("{kind:?}\n{normal}").as_bytes());
+    let hex = d.iter().take(4).fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    format!("q-{hex}")
+}
+
+/// Reports questions that share an id anywhere in the course.
+pub fn check_unique_ids<'a>(questions: impl IntoIterator<Item = &'a Question>, diags: &mut Diagnostics) {
+    let mut seen: std::collections::BTreeMap<&str, (&Path, usize)> = Default::default();
+    for q in questions {
+        if let Some((file, line)) = seen.get(q.id.as_str()) {
+            diags.push(
+                Diagnostic::error("duplicate-question-id", &q.file, format!("question id `{}` is already used at {}:{}", q.id, file.display(), line))
+                    .at(q.line, 1)
+                    .help("give each question its own id, such as `::: question single #moments-2`"),
+            );
+        } else {
+            seen.insert(&q.id, (&q.file, q.line));
+        }
+    }
+}
+
+/// What the runtime needs to score a question, before encoding.
+#[derive(Serialize)]
+struct Key<'a> {
+    kind: Kind,
+    /// Choice: ids of the correct options. Ordering: ids in order. Matching: `left.right`.
+    correct: Vec<String>,
+    answers: &'a [String],
+    case_sensitive: bool,
+    range: Option<(f64, f64)>,
+    feedback: Vec<(String, String)>,
+    correct_feedback: Option<String>,
+    incorrect_feedback: Option<String>,
+}
+
+/// Renders a question as a form. `inline` and `block` render Markdown.
+pub fn render_html(
+    q: &Question,
+    graded: bool,
+    inline: &mut dyn FnMut(&str, usize) -> String,
+    block: &mut dyn FnMut(&str, usize) -> String,
+) -> String {
+    let id = &q.id;
+    let mut h = String::new();
+    let prompt_html = block(&q.prompt, q.line + 1);
+    let single_para = prompt_html.matches("<p>").count() == 1
+        && prompt_html.starts_with("<p>")
+        && prompt_html.trim_end().ends_with("</p>");
+    let _ = write!(
+        h,
+        "<form class=\"course-question\" id=\"q-{id}\" data-question=\"{id}\" data-kind=\"{}\"{}>\n",
+        kind_name(q.kind),
+        if graded { " data-graded=\"true\"" } else { "" }
+    );
+    let described = if single_para { String::new() } else { format!(" aria-describedby=\"q-{id}-prompt\"") };
+    let _ = write!(h, "<fieldset class=\"course-question__fieldset\"{described}>\n<legend class=\"course-question__legend\">");
+    if single_para {
+        let inner = prompt_html.trim_end().trim_start_matches("<p>").trim_end_matches("</p>");
+        let _ = write!(h, "{inner}");
+    } else {
+        h.push_str("Question");
+    }
+    h.push_str("</legend>\n");
+    if !single_para {
+        let _ = write!(h, "<div class=\"course-question__prompt\" id=\"q-{id}-prompt\">{prompt_html}</div>\n");
+    }
+    match q.kind {
+        Kind::Single | Kind::TrueFalse | Kind::Multiple => {
+            let input = if q.kind == Kind::Multiple { "checkbox" } else { "radio" };
+            if q.kind == Kind::Multiple {
+                h.push_str("<p class=\"course-hint\">Select all that apply.</p>\n");
+            }
+            h.push_str("<div class=\"course-choices\">\n");
+            for c in &q.choices {
+                let _ = write!(
+                    h,
+                    "<div class=\"course-choice\"><input class=\"course-choice__input\" type=\"{input}\" name=\"q-{id}\" id=\"q-{id}-{cid}\" value=\"{cid}\"><label class=\"course-choice__label\" for=\"q-{id}-{cid}\">{text}</label></div>\n",
+                    cid = c.id,
+                    text = inline(&c.text, q.line)
+                );
+            }
+            h.push_str("</div>\n");
+        }
+        Kind::FillIn | Kind::Numeric => {
+            let mode = if q.kind == Kind::Numeric { " inputmode=\"decimal\"" } else { "" };
+            let label = if q.kind == Kind::Numeric { "Your answer (a number)" } else { "Your answer" };
+            let _ = write!(
+                h,
+                "<div class=\"course-field\"><label class=\"course-label\" for=\"q-{id}-input\">{label}</label><input class=\"course-input\" type=\"text\" id=\"q-{id}-input\" name=\"q-{id}\" autocomplete=\"off\" spellcheck=\"false\"{mode}></div>\n"
+            );
+        }
+        Kind::Matching => {
+            let mut rights: Vec<(String, String)> = q
+                .choices
+                .iter()
+                .filter_map(|c| c.matches.as_ref().map(|r| (short_hash(r), r.clone())))
+                .collect();
+            rights.sort_by(|a, b| a.1.cmp(&b.1));
+            rights.dedup();
+            for c in &q.choices {
+                let _ = write!(
+                    h,
+                    "<div class=\"course-field course-match\"><label class=\"course-label\" for=\"q-{id}-{cid}\">{text}</label><select class=\"course-select\" id=\"q-{id}-{cid}\" name=\"{cid}\"><option value=\"\">Choose a match</option>",
+                    cid = c.id,
+                    text = inline(&c.text, q.line)
+                );
+                for (rid, r) in &rights {
+                    let _ = write!(h, "<option value=\"{rid}\">{}</option>", escape(r));
+                }
+                h.push_str("</select></div>\n");
+            }
+        }
+        Kind::Ordering => {
+            let n = q.choices.len();
+            let mut shown: Vec<&Choice> = q.choices.iter().collect();
+            shown.sort_by(|a, b| a.id.cmp(&b.id));
+            if shown.iter().map(|c| &c.id).eq(q.choices.iter().map(|c| &c.id)) {
+                shown.reverse();
+            }
+            h.push_str("<p class=\"course-hint\">Give each step its position, starting from 1.</p>\n");
+            for c in shown {
+                let _ = write!(
+                    h,
+                    "<div class=\"course-field course-order\"><label class=\"course-label\" for=\"q-{id}-{cid}\">{text}</label><select class=\"course-select\" id=\"q-{id}-{cid}\" name=\"{cid}\"><option value=\"\">Position</option>",
+                    cid = c.id,
+                    text = inline(&c.text, q.line)
+                );
+                for p in 1..=n {
+                    let _ = write!(h, "<option value=\"{p}\">{p}</option>");
+                }
+                h.push_str("</select></div>\n");
+            }
+        }
+    }
+    h.push_str("</fieldset>\n");
+    if !graded {
+        h.push_str("<button type=\"submit\" class=\"course-button course-button--secondary\">Check answer</button>\n");
+    }
+    let _ = write!(h, "<div class=\"course-feedback\" id=\"q-{id}-feedback\" role=\"status\" aria-live=\"polite\"></div>\n");
+    let key = Key {
+        kind: q.kind,
+        correct: match q.kind {
+            Kind::Matching => q
+                .choices
+                .iter()
+                .map(|c| format!("{}.{}", c.id, short_hash(c.matches.as_deref().unwrap_or(""))))
+                .collect(),
+            Kind::Ordering => q.choices.iter().map(|c| c.id.clone()).collect(),
+            _ => q.choices.iter().filter(|c| c.correct).map(|c| c.id.clone()).collect(),
+        },
+        answers: &q.answers,
+        case_sensitive: q.case_sensitive,
+        range: q.range,
+        feedback: q
+            .choices
+            .iter()
+            .filter_map(|c| c.feedback.as_ref().map(|f| (c.id.clone(), inline(f, q.line))))
+            .collect(),
+        correct_feedback: q.correct_feedback.as_ref().map(|f| inline(f, q.line)),
+        incorrect_feedback: q.incorrect_feedback.as_ref().map(|f| inline(f, q.line)),
+    };
+    let json = serde_json::to_string(&key).unwrap_or_default();
+    let _ = write!(
+        h,
+        "<script type=\"application/json\" class=\"course-question__key\">\"{}\"</script>\n</form>\n",
+        encode_key(id, &json)
+    );
+    h
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Single => "single",
+        Kind::Multiple => "multiple",
+        Kind::TrueFalse => "true-false",
+        Kind::FillIn => "fill-in",
+        Kind::Numeric => "numeric",
+        Kind::Matching => "matching",
+        Kind::Ordering => "ordering",
+    }
+}
+
+/// Encodes an answer key so that it is not readable in the page source. This is
+/// obfuscation, not security: any scoring done in a learner's browser can be inspected.
+pub fn encode_key(question_id: &str, json: &str) -> String {
+    let key: Vec<u8> = format!("{question_id}:course").bytes().collect();
+    let bytes: Vec<u8> = json
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| b ^ key[i % key.len()])
+        .collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The inverse of [`encode_key`], for tests and tools.
+pub fn decode_key(question_id: &str, encoded: &str) -> Option<String> {
+    let key: Vec<u8> = format!("{question_id}:course").bytes().collect();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let plain: Vec<u8> = bytes.iter().enumerate().map(|(i, b)| b ^ key[i % key.len()]).collect();
+    String::from_utf8(plain).ok()
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(args: &str, body: &str) -> Container {
+        Container {
+            name: "question".into(),
+            args: args.into(),
+            file: "l.md".into(),
+            line: 10,
+            lines: body.lines().enumerate().map(|(i, l)| (11 + i, l.to_string())).collect(),
+            children: vec![],
+        }
+    }
+
+    fn q(args: &str, body: &str) -> (Option<Question>, Vec<Diagnostic>) {
+        let mut d = Diagnostics::default();
+        let q = parse(&container(args, body), &mut d);
+        (q, d.into_vec())
+    }
+
+    #[test]
+    fn single_choice_with_feedback() {
+        let (q, d) = q(
+            "single #moments",
+            "How many moments?\n\n- [ ] Three\n  > Not quite.\n- [x] Five\n\ncorrect: Yes.\nincorrect: No.\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let q = q.unwrap();
+        assert_eq!(q.id, "moments");
+        assert_eq!(q.prompt, "How many moments?");
+        assert_eq!(q.choices.len(), 2);
+        assert_eq!(q.choices[0].feedback.as_deref(), Some("Not quite."));
+        assert!(q.choices[1].correct);
+        assert_eq!(q.correct_feedback.as_deref(), Some("Yes."));
+    }
+
+    #[test]
+    fn derived_ids_ignore_position_and_spacing() {
+        let (a, _) = q("single", "How many  moments?\n- [x] Five\n- [ ] Six\n");
+        let (b, _) = q("single", "How many moments?\n- [ ] Six\n- [x] Five\n- [ ] Seven\n");
+        assert_eq!(a.unwrap().id, b.unwrap().id);
+    }
+
+    #[test]
+    fn no_correct_answer_is_an_error() {
+        let (_, d) = q("single", "Pick\n- [ ] a\n- [ ] b\n");
+        assert_eq!(d[0].code, "no-correct-answer");
+        assert_eq!(d[0].position.line, 10);
+    }
+
+    #[test]
+    fn each_kind_parses() {
+        let (n, d) = q("numeric", "Seconds?\n\nanswer: 20\ntolerance: 2\n");
+        assert!(d.is_empty());
+        assert_eq!(n.unwrap().range, Some((18.0, 22.0)));
+        let (f, _) = q("fill-in", "Name it\nanswer: MRSA | Meticillin-resistant Staphylococcus aureus\n");
+        assert_eq!(f.unwrap().answers.len(), 2);
+        let (m, d) = q("matching", "Match\n- Rub -> 20 s\n- Wash -> 40 s\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(m.unwrap().choices[1].matches.as_deref(), Some("40 s"));
+        let (o, d) = q("ordering", "Order\n1. Wet\n2. Soap\n3. Rinse\n");
+        assert!(d.is_empty());
+        assert_eq!(o.unwrap().choices.len(), 3);
+        let (t, _) = q("true-false", "Gloves replace washing.\nanswer: false\n");
+        assert!(t.unwrap().choices[1].correct);
+    }
+
+    #[test]
+    fn unknown_type_and_key_suggest_fixes() {
+        let (_, d) = q("multiple-choise", "x\n");
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `multiple-choice`?"));
+        let (_, d) = q("fill-in", "x\nanswer: a\ncorect: yes\n");
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `correct`?"));
+    }
+
+    #[test]
+    fn key_round_trips_and_is_not_plain() {
+        let enc = encode_key("q1", "{\"correct\":[\"abc\"]}");
+        assert!(!enc.contains("correct"));
+        assert_eq!(decode_key("q1", &enc).unwrap(), "{\"correct\":[\"abc\"]}");
+    }
+}

@@ -1,0 +1,124 @@
+//! `course new DIR`: a small course that builds and passes `course check --deny-warnings`
+//! as created, showing a lesson, a knowledge check and an assessment.
+
+use std::path::Path;
+
+const COURSE_TOML: &str = r#"# The course's identity. `id` never changes once learners have started.
+id = "{ID}"
+title = "{TITLE}"
+version = "0.1.0"
+language = "en-GB"
+summary = "What this course covers, in one or two sentences."
+audience = "All staff"
+minutes = 10
+outcomes = [
+  "Explain why this topic matters",
+  "Answer questions about it with confidence",
+]
+
+[theme]
+name = "nhs"
+organisation = "Your NHS Trust"
+
+[completion]
+rule = "both"      # "all-pages", "assessment" or "both"
+pass_mark = 80
+
+[governance]
+author = "Your team's name"
+approver = "Name of the clinical or subject approver"
+approver_role = "Their role"
+last_reviewed = {TODAY}
+review_by = {NEXT_YEAR}
+references = ["The guidance this course is based on"]
+
+[variables]
+trust_name = "Your NHS Trust"
+
+[glossary]
+"Knowledge check" = "A question that helps you learn. It does not count towards your result."
+
+[[modules]]
+title = "Getting started"
+lessons = ["lessons/welcome.md", "lessons/assessment.md"]
+"#;
+
+const WELCOME: &str = r#"---
+title: Welcome
+minutes: 5
+---
+
+This course was written by {{ trust_name }}.
+
+## What you will learn
+
+- Why the topic matters
+- What to do in practice
+
+> [!TIP]
+> Use the **Next** link at the bottom of each page to move through the course.
+
+::: question single #first-check
+Which page comes after this one?
+
+- [ ] There are no more pages
+  > Not quite: there is an assessment at the end.
+- [x] The assessment
+
+correct: That's right.
+:::
+
+A knowledge check does not count towards your result.
+"#;
+
+const ASSESSMENT: &str = r#"---
+title: Assessment
+type: assessment
+pass_mark: 80
+attempts: 3
+---
+
+Answer the questions, then select **Submit answers**.
+
+::: question true-false #welcome-read
+You have read the welcome page.
+
+answer: true
+:::
+"#;
+
+/// Creates a new course in `dir`, which must not exist or be empty.
+pub fn create(dir: &Path, title: Option<&str>) -> std::io::Result<()> {
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "the folder already exists and is not empty",
+        ));
+    }
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("my-course");
+    let id = crate::source::slugify(name);
+    let title = title.map(str::to_string).unwrap_or_else(|| {
+        let mut t = name.replace(['-', '_'], " ");
+        if let Some(first) = t.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        t
+    });
+    let today = time::OffsetDateTime::now_utc().date();
+    let next = today.replace_year(today.year() + 1).unwrap_or(today);
+    let toml = COURSE_TOML
+        .replace("{ID}", &id)
+        .replace("{TITLE}", &title.replace('"', "'"))
+        .replace("{TODAY}", &today.to_string())
+        .replace("{NEXT_YEAR}", &next.to_string());
+    std::fs::create_dir_all(dir.join("lessons"))?;
+    std::fs::create_dir_all(dir.join("media"))?;
+    std::fs::write(dir.join("course.toml"), toml)?;
+    std::fs::write(dir.join("lessons/welcome.md"), WELCOME)?;
+    std::fs::write(dir.join("lessons/assessment.md"), ASSESSMENT)?;
+    std::fs::write(dir.join(".gitignore"), "_site/\n.course-cache/\n")?;
+    Ok(())
+}

@@ -1,0 +1,370 @@
+//! Loading a course folder: `course.toml`, then every lesson it lists, with front matter
+//! read and checked, into a [`Course`] that the renderer takes.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::blocks::{self, Block, Snippets};
+use crate::config::{self, CourseConfig};
+use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+
+/// A loaded course: its configuration and its lessons in reading order.
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub dir: PathBuf,
+    pub config: CourseConfig,
+    pub lessons: Vec<Lesson>,
+}
+
+/// What a page is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LessonKind {
+    Lesson,
+    Assessment,
+}
+
+/// One lesson file.
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    /// The page's id: its file name without `.md`, unless front matter gives one.
+    pub id: String,
+    pub title: String,
+    pub kind: LessonKind,
+    pub summary: Option<String>,
+    pub minutes: Option<u32>,
+    /// Assessment settings (ignored on ordinary lessons).
+    pub pass_mark: Option<u32>,
+    pub attempts: Option<u32>,
+    pub shuffle: bool,
+    /// Path relative to the course folder.
+    pub path: PathBuf,
+    /// Index of its module in `config.modules`.
+    pub module: usize,
+    pub blocks: Vec<Block>,
+}
+
+/// Front-matter keys a lesson may use.
+pub const FRONT_MATTER_KEYS: &[&str] = &[
+    "title", "id", "type", "summary", "minutes", "pass_mark", "attempts", "shuffle",
+];
+
+/// Loads and checks the course in `dir`. `overrides` replace variables from course.toml
+/// (so one source serves several trusts).
+pub fn load(
+    dir: &Path,
+    overrides: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> Option<Course> {
+    let mut config = config::load(dir, diags)?;
+    for (k, v) in overrides {
+        config.variables.insert(k.clone(), v.clone());
+    }
+    let snippets = Snippets { course_dir: dir };
+    let mut lessons: Vec<Lesson> = Vec::new();
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for (mi, module) in config.modules.iter().enumerate() {
+        for rel in &module.lessons {
+            let rel_path = PathBuf::from(rel);
+            if !is_inside(&rel_path) {
+                diags.push(
+                    Diagnostic::error("lesson-outside-course", config::FILE_NAME, format!("lesson `{rel}` is outside the course folder"))
+                        .help("keep lessons inside the course folder, such as lessons/intro.md"),
+                );
+                continue;
+            }
+            let text = match std::fs::read_to_string(dir.join(&rel_path)) {
+                Ok(t) => t,
+                Err(_) => {
+                    diags.push(
+                        Diagnostic::error("missing-lesson", config::FILE_NAME, format!("lesson file `{rel}` does not exist"))
+                            .at(line_of(dir, rel), 1)
+                            .help("check the path in the module's lessons list; paths are relative to course.toml"),
+                    );
+                    continue;
+                }
+            };
+            let Some(lesson) = parse_lesson(&text, &rel_path, mi, &snippets, diags) else {
+                continue;
+            };
+            if let Some(other) = seen.get(&lesson.id) {
+                diags.push(
+                    Diagnostic::error("duplicate-page-id", &rel_path, format!("page id `{}` is already used by {}", lesson.id, other.display()))
+                        .at(1, 1)
+                        .help("give one of the lessons its own `id:` in its front matter"),
+                );
+                continue;
+            }
+            seen.insert(lesson.id.clone(), rel_path.clone());
+            lessons.push(lesson);
+        }
+    }
+    Some(Course {
+        dir: dir.to_path_buf(),
+        config,
+        lessons,
+    })
+}
+
+fn line_of(dir: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(dir.join(config::FILE_NAME))
+        .ok()
+        .and_then(|t| t.lines().position(|l| l.contains(needle)))
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+/// `true` when a relative path stays inside the folder it is relative to.
+pub fn is_inside(p: &Path) -> bool {
+    let mut depth = 0i32;
+    for c in p.components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    true
+}
+
+/// Parses one lesson's text: front matter between `---` lines, then the body.
+pub fn parse_lesson(
+    text: &str,
+    path: &Path,
+    module: usize,
+    snippets: &Snippets<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Lesson> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut fm: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    let mut body_start = 0usize; // byte offset
+    let mut body_line = 1usize;
+    if text.starts_with("---") {
+        let mut offset = text.find('\n').map(|i| i + 1).unwrap_or(text.len());
+        let mut closed = false;
+        for (i, line) in text[offset..].split('\n').enumerate() {
+            let line_no = i + 2;
+            offset += line.len() + 1;
+            let l = line.trim_end_matches('\r');
+            if l.trim() == "---" {
+                body_start = offset.min(text.len());
+                body_line = line_no + 1;
+                closed = true;
+                break;
+            }
+            if l.trim().is_empty() || l.trim_start().starts_with('#') {
+                continue;
+            }
+            let Some((k, v)) = l.split_once(':') else {
+                diags.push(
+                    Diagnostic::error("bad-front-matter", path, format!("`{}` is not a `key: value` line", l.trim()))
+                        .at(line_no, 1)
+                        .help("front matter lines look like `title: Washing your hands`"),
+                );
+                continue;
+            };
+            let key = k.trim();
+            if !FRONT_MATTER_KEYS.contains(&key) {
+                let mut d = Diagnostic::error("unknown-key", path, format!("unknown front-matter key `{key}`"))
+                    .at(line_no, 1);
+                d = match did_you_mean(key, FRONT_MATTER_KEYS.iter().copied()) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!("the keys are: {}", FRONT_MATTER_KEYS.join(", "))),
+                };
+                diags.push(d);
+                continue;
+            }
+            fm.insert(key.to_string(), (unquote(v.trim()).to_string(), line_no));
+        }
+        if !closed {
+            diags.push(
+                Diagnostic::error("bad-front-matter", path, "front matter is never closed")
+                    .at(1, 1)
+                    .help("end the front matter with a line holding just `---`"),
+            );
+            return None;
+        }
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("page");
+    let id = match fm.get("id") {
+        Some((v, line)) if !config::is_slug(v) => {
+            diags.push(
+                Diagnostic::error("invalid-id", path, format!("page id `{v}` is not a valid id"))
+                    .at(*line, 1)
+                    .help("use lower-case letters, digits and hyphens"),
+            );
+            slugify(v)
+        }
+        Some((v, _)) => v.clone(),
+        None => slugify(stem),
+    };
+    if id == "index" || id == "glossary" {
+        diags.push(
+            Diagnostic::error("reserved-page-id", path, format!("`{id}` is a page the course makes itself"))
+                .at(fm.get("id").map(|(_, l)| *l).unwrap_or(1), 1)
+                .help("rename the lesson file or give it another `id:`"),
+        );
+    }
+    let title = match fm.get("title") {
+        Some((t, _)) if !t.is_empty() => t.clone(),
+        _ => {
+            diags.push(
+                Diagnostic::error("missing-key", path, "lesson has no title")
+                    .at(1, 1)
+                    .help("start the lesson with front matter:\n---\ntitle: Washing your hands\n---"),
+            );
+            stem.to_string()
+        }
+    };
+    let kind = match fm.get("type").map(|(v, l)| (v.as_str(), *l)) {
+        None | Some(("lesson", _)) => LessonKind::Lesson,
+        Some(("assessment", _)) => LessonKind::Assessment,
+        Some((other, line)) => {
+            diags.push(
+                Diagnostic::error("invalid-value", path, format!("unknown page type `{other}`"))
+                    .at(line, 1)
+                    .help("type is `lesson` (the default) or `assessment`"),
+            );
+            LessonKind::Lesson
+        }
+    };
+    let number = |key: &str, diags: &mut Diagnostics| -> Option<u32> {
+        let (v, line) = fm.get(key)?;
+        match v.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                diags.push(
+                    Diagnostic::error("invalid-value", path, format!("`{key}` must be a whole number, not `{v}`"))
+                        .at(*line, 1)
+                        .help(format!("write it as a number, such as `{key}: 3`")),
+                );
+                None
+            }
+        }
+    };
+    let minutes = number("minutes", diags);
+    let pass_mark = number("pass_mark", diags);
+    let attempts = number("attempts", diags);
+    if let Some(p) = pass_mark
+        && p > 100
+    {
+        diags.push(
+            Diagnostic::error("invalid-pass-mark", path, format!("pass mark {p} is over 100"))
+                .at(fm["pass_mark"].1, 1)
+                .help("the pass mark is a percentage from 0 to 100"),
+        );
+    }
+    let shuffle = match fm.get("shuffle").map(|(v, l)| (v.as_str(), *l)) {
+        None | Some(("false", _)) | Some(("no", _)) => false,
+        Some(("true", _)) | Some(("yes", _)) => true,
+        Some((v, line)) => {
+            diags.push(
+                Diagnostic::error("invalid-value", path, format!("`shuffle` must be true or false, not `{v}`"))
+                    .at(line, 1)
+                    .help("write `shuffle: true` or `shuffle: false`"),
+            );
+            false
+        }
+    };
+    if kind == LessonKind::Lesson {
+        for key in ["pass_mark", "attempts", "shuffle"] {
+            if let Some((_, line)) = fm.get(key) {
+                diags.push(
+                    Diagnostic::warning("assessment-setting-on-lesson", path, format!("`{key}` only applies to assessments"))
+                        .at(*line, 1)
+                        .help("add `type: assessment` or remove the setting"),
+                );
+            }
+        }
+    }
+    let body = &text[body_start..];
+    let blocks = blocks::parse(body, path, body_line, snippets, diags);
+    Some(Lesson {
+        id,
+        title,
+        kind,
+        summary: fm.get("summary").map(|(v, _)| v.clone()),
+        minutes,
+        pass_mark,
+        attempts,
+        shuffle,
+        path: path.to_path_buf(),
+        module,
+        blocks,
+    })
+}
+
+fn unquote(v: &str) -> &str {
+    let b = v.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' && b[b.len() - 1] == b'"' || b[0] == b'\'' && b[b.len() - 1] == b'\'') {
+        &v[1..v.len() - 1]
+    } else {
+        v
+    }
+}
+
+/// Lower-case words joined by hyphens: for ids made from file names and headings.
+pub fn slugify(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut dash = false;
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.extend(c.to_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    if out.is_empty() { "section".into() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lesson(text: &str) -> (Option<Lesson>, Diagnostics) {
+        let mut d = Diagnostics::default();
+        let dir = std::env::temp_dir();
+        let s = Snippets { course_dir: &dir };
+        (parse_lesson(text, Path::new("lessons/wash-hands.md"), 0, &s, &mut d), d)
+    }
+
+    #[test]
+    fn front_matter_and_body_lines() {
+        let (l, d) = lesson("---\ntitle: \"Washing hands\"\ntype: assessment\npass_mark: 75\n---\n\nBody\n");
+        assert!(d.is_empty(), "{d:?}");
+        let l = l.unwrap();
+        assert_eq!(l.id, "wash-hands");
+        assert_eq!(l.title, "Washing hands");
+        assert_eq!(l.kind, LessonKind::Assessment);
+        assert_eq!(l.pass_mark, Some(75));
+        let Block::Markdown { line, .. } = &l.blocks[0] else { panic!() };
+        assert_eq!(*line, 6);
+    }
+
+    #[test]
+    fn unknown_front_matter_keys_suggest_the_right_one() {
+        let (_, d) = lesson("---\ntitle: A\nsumary: x\n---\n");
+        let d: Vec<_> = d.into_iter().collect();
+        assert_eq!(d[0].message, "unknown front-matter key `sumary`");
+        assert_eq!(d[0].position.line, 3);
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `summary`?"));
+    }
+
+    #[test]
+    fn slugs_and_paths() {
+        assert_eq!(slugify("The 5 Moments — WHO"), "the-5-moments-who");
+        assert!(is_inside(Path::new("a/../b.md")));
+        assert!(!is_inside(Path::new("../b.md")));
+        assert!(!is_inside(Path::new("/etc/passwd")));
+    }
+}

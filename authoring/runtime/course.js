@@ -1,1 +1,506 @@
-// runtime
+/*
+ * The course runtime: progress, questions, scoring, assessments, resume and tabs.
+ *
+ * It talks to one tracking interface, window.CourseTracking, which a packaged course gets
+ * from its SCORM adapter (loaded before this file). Without one, the preview adapter
+ * below keeps the learner's state in this browser's localStorage.
+ *
+ * Written as ES5 with no dependencies so that it runs on old hospital PCs.
+ */
+(function () {
+  'use strict';
+
+  var data = window.COURSE_DATA;
+  if (!data || !document.querySelector) { return; }
+  document.documentElement.className += ' js-enabled';
+
+  /* ---------- tracking ---------- */
+
+  function previewTracking() {
+    var key = 'course:' + data.id;
+    var memory = null;
+    function read() {
+      try { return JSON.parse(window.localStorage.getItem(key)); } catch (e) { return memory; }
+    }
+    return {
+      name: 'preview',
+      start: function () { return read(); },
+      save: function (state) {
+        var json = JSON.stringify(state);
+        memory = state;
+        try { window.localStorage.setItem(key, json); } catch (e) { /* private mode: keep in memory */ }
+      },
+      setLocation: function () {},
+      setProgress: function () {},
+      setScore: function () {},
+      setCompletion: function () {},
+      setSuccess: function () {},
+      recordInteraction: function () {},
+      commit: function () {},
+      finish: function () {}
+    };
+  }
+
+  function parentTracking() {
+    try { return window.parent !== window ? window.parent.CourseTracking : null; } catch (e) { return null; }
+  }
+
+  var tracking = window.CourseTracking || parentTracking() || previewTracking();
+  var state = normalise(tracking.start());
+  var pageId = document.body.getAttribute('data-page') || '';
+  var lessonIds = [];
+  var titles = {};
+  for (var i = 0; i < data.pages.length; i++) {
+    lessonIds.push(data.pages[i].id);
+    titles[data.pages[i].id] = data.pages[i].title;
+  }
+
+  function normalise(s) {
+    if (!s || typeof s !== 'object' || s.v !== 1) { s = { v: 1 }; }
+    if (typeof s.l !== 'string') { s.l = ''; }
+    if (!(s.s instanceof Array)) { s.s = []; }
+    if (!s.a || typeof s.a !== 'object') { s.a = {}; }
+    if (!s.x || typeof s.x !== 'object') { s.x = {}; }
+    return s;
+  }
+
+  function save() {
+    tracking.save(state);
+    tracking.commit();
+  }
+
+  /* ---------- helpers ---------- */
+
+  function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function indexOf(list, v) { for (var j = 0; j < list.length; j++) { if (list[j] === v) { return j; } } return -1; }
+
+  function decodeKey(id, encoded) {
+    var bin = window.atob(encoded);
+    var key = id + ':course';
+    var bytes = [];
+    for (var j = 0; j < bin.length; j++) { bytes.push(bin.charCodeAt(j) ^ key.charCodeAt(j % key.length)); }
+    var text = '';
+    for (var k = 0; k < bytes.length; k++) { text += '%' + ('0' + bytes[k].toString(16)).slice(-2); }
+    return JSON.parse(decodeURIComponent(text));
+  }
+
+  /* A small seeded generator, so a learner's draw and shuffle survive a reload. */
+  function random(seed) {
+    var a = seed >>> 0;
+    return function () {
+      a = (a + 0x6D2B79F5) >>> 0;
+      var t = a;
+      t = Math.imul ? Math.imul(t ^ (t >>> 15), t | 1) : (t ^ (t >>> 15)) * (t | 1);
+      t ^= t + (Math.imul ? Math.imul(t ^ (t >>> 7), t | 61) : (t ^ (t >>> 7)) * (t | 61));
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function shuffled(list, rnd) {
+    var out = list.slice();
+    for (var j = out.length - 1; j > 0; j--) {
+      var k = Math.floor(rnd() * (j + 1));
+      var t = out[j]; out[j] = out[k]; out[k] = t;
+    }
+    return out;
+  }
+
+  /* ---------- questions ---------- */
+
+  function Question(form) {
+    this.form = form;
+    this.id = form.getAttribute('data-question');
+    this.kind = form.getAttribute('data-kind');
+    this.graded = form.getAttribute('data-graded') === 'true';
+    this.feedback = form.querySelector('.course-feedback');
+    var script = form.querySelector('.course-question__key');
+    this.key = decodeKey(this.id, JSON.parse(script.textContent));
+    var legend = form.querySelector('legend');
+    this.text = legend ? legend.textContent.replace(/\s+/g, ' ') : '';
+  }
+
+  Question.prototype.response = function () {
+    var f = this.form, r, sel;
+    switch (this.kind) {
+      case 'single':
+      case 'true-false':
+        sel = f.querySelector('input:checked');
+        return sel ? sel.value : null;
+      case 'multiple':
+        r = all('input:checked', f).map(function (x) { return x.value; });
+        return r.length ? r.sort() : null;
+      case 'fill-in':
+      case 'numeric':
+        r = f.querySelector('input[type=text]').value;
+        return r.replace(/^\s+|\s+$/g, '') === '' ? null : r;
+      case 'matching':
+      case 'ordering':
+        r = {};
+        var complete = true;
+        all('select', f).forEach(function (s) { if (!s.value) { complete = false; } r[s.name] = s.value; });
+        return complete ? r : null;
+    }
+    return null;
+  };
+
+  Question.prototype.restore = function (r) {
+    var f = this.form;
+    if (r === null || r === undefined) { return; }
+    switch (this.kind) {
+      case 'single':
+      case 'true-false':
+      case 'multiple':
+        all('input', f).forEach(function (x) { x.checked = r instanceof Array ? indexOf(r, x.value) >= 0 : x.value === r; });
+        break;
+      case 'fill-in':
+      case 'numeric':
+        f.querySelector('input[type=text]').value = r;
+        break;
+      default:
+        all('select', f).forEach(function (s) { if (r[s.name] !== undefined) { s.value = r[s.name]; } });
+    }
+  };
+
+  Question.prototype.clear = function () {
+    all('input', this.form).forEach(function (x) { if (x.type === 'text') { x.value = ''; } else { x.checked = false; } });
+    all('select', this.form).forEach(function (s) { s.value = ''; });
+    this.feedback.innerHTML = '';
+    this.form.className = this.form.className.replace(/ course-question--(correct|incorrect)/g, '');
+  };
+
+  function normalText(s, caseSensitive) {
+    s = String(s).replace(/^\s+|\s+$/g, '').replace(/\s+/g, ' ');
+    return caseSensitive ? s : s.toLowerCase();
+  }
+
+  Question.prototype.isCorrect = function (r) {
+    var k = this.key, j;
+    switch (this.kind) {
+      case 'single':
+      case 'true-false':
+        return r === k.correct[0];
+      case 'multiple':
+        if (r.length !== k.correct.length) { return false; }
+        for (j = 0; j < r.length; j++) { if (indexOf(k.correct, r[j]) < 0) { return false; } }
+        return true;
+      case 'fill-in':
+        for (j = 0; j < k.answers.length; j++) {
+          if (normalText(r, k.case_sensitive) === normalText(k.answers[j], k.case_sensitive)) { return true; }
+        }
+        return false;
+      case 'numeric':
+        var n = parseFloat(String(r).replace(',', '.'));
+        return !isNaN(n) && /^\s*-?[0-9]*[.,]?[0-9]+\s*$/.test(r) && n >= k.range[0] - 1e-9 && n <= k.range[1] + 1e-9;
+      case 'matching':
+        for (j = 0; j < k.correct.length; j++) {
+          var pair = k.correct[j].split('.');
+          if (r[pair[0]] !== pair[1]) { return false; }
+        }
+        return true;
+      case 'ordering':
+        return this.order(r).join(',') === k.correct.join(',');
+    }
+    return false;
+  };
+
+  /* Ordering answers are positions per item; as a sequence of item ids. */
+  Question.prototype.order = function (r) {
+    var ids = [];
+    for (var id in r) { if (Object.prototype.hasOwnProperty.call(r, id)) { ids.push(id); } }
+    ids.sort(function (a, b) { return Number(r[a]) - Number(r[b]); });
+    return ids;
+  };
+
+  Question.prototype.show = function (r, correct) {
+    var k = this.key, html = '';
+    var chosen = r instanceof Array ? r : [r];
+    html += '<p class="course-feedback__result">' + (correct ? 'Correct' : 'Incorrect') + '</p>';
+    for (var j = 0; j < k.feedback.length; j++) {
+      if (indexOf(chosen, k.feedback[j][0]) >= 0) { html += '<p>' + k.feedback[j][1] + '</p>'; }
+    }
+    var general = correct ? k.correct_feedback : k.incorrect_feedback;
+    if (general) { html += '<p>' + general + '</p>'; }
+    this.feedback.innerHTML = html;
+    this.form.className = this.form.className.replace(/ course-question--(correct|incorrect)/g, '') +
+      (correct ? ' course-question--correct' : ' course-question--incorrect');
+  };
+
+  Question.prototype.lock = function (locked) {
+    all('input, select, button', this.form).forEach(function (x) { x.disabled = locked; });
+  };
+
+  Question.prototype.report = function (r, correct) {
+    tracking.recordInteraction({
+      id: this.id,
+      kind: this.kind,
+      text: this.text,
+      response: this.kind === 'ordering' ? this.order(r) : r,
+      correct: this.key.correct,
+      answers: this.key.answers,
+      range: this.key.range,
+      result: correct ? 'correct' : 'incorrect'
+    });
+  };
+
+  function setupKnowledgeCheck(q) {
+    var saved = state.a[q.id];
+    if (saved !== undefined) {
+      q.restore(saved);
+      q.show(saved, q.isCorrect(saved));
+    }
+    q.form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var r = q.response();
+      if (r === null) {
+        q.feedback.innerHTML = '<p class="course-feedback__error">Answer the question, then select Check answer.</p>';
+        return;
+      }
+      var ok = q.isCorrect(r);
+      q.show(r, ok);
+      state.a[q.id] = r;
+      q.report(r, ok);
+      save();
+    });
+  }
+
+  /* ---------- assessments ---------- */
+
+  function setupAssessment(panel, questions) {
+    var passMark = Number(panel.getAttribute('data-pass-mark'));
+    var attempts = Number(panel.getAttribute('data-attempts'));
+    var shuffle = panel.getAttribute('data-shuffle') === 'true';
+    var x = state.x[pageId];
+    if (!x) { x = state.x[pageId] = { n: 0, seed: newSeed(), sc: null, p: 0, done: 0 }; }
+    var byId = {};
+    questions.forEach(function (q) { byId[q.id] = q; });
+    var result = panel.querySelector('.course-assessment__result');
+    var submit = panel.querySelector('.course-assessment__submit');
+    var retry = panel.querySelector('.course-assessment__retry');
+    var errors = panel.querySelector('.course-assessment__errors');
+    var area = document.querySelector('.course-lesson__content');
+
+    function newSeed() { return Math.floor(Math.random() * 4294967295); }
+
+    function drawn() {
+      var rnd = random(x.seed);
+      var chosen = [];
+      questions.forEach(function (q) { q.form.hidden = true; q.inBank = false; });
+      all('.course-bank', area).forEach(function (bank) {
+        var qs = all('.course-question', bank).map(function (f) { return byId[f.getAttribute('data-question')]; });
+        qs.forEach(function (q) { q.inBank = true; });
+        var n = Number(bank.getAttribute('data-draw')) || qs.length;
+        shuffled(qs, rnd).slice(0, n).forEach(function (q) { chosen.push(q); });
+      });
+      questions.forEach(function (q) { if (!q.inBank) { chosen.push(q); } });
+      var ordered = questions.filter(function (q) { return indexOf(chosen, q) >= 0; });
+      if (shuffle) {
+        ordered = shuffled(ordered, rnd);
+        ordered.forEach(function (q) {
+          q.form.parentNode.appendChild(q.form);
+          var box = q.form.querySelector('.course-choices');
+          if (box) { shuffled(all('.course-choice', box), rnd).forEach(function (c) { box.appendChild(c); }); }
+        });
+      }
+      ordered.forEach(function (q, n) {
+        q.form.hidden = false;
+        var legend = q.form.querySelector('legend');
+        if (legend && !legend.querySelector('.course-question__number')) {
+          legend.insertAdjacentHTML('afterbegin', '<span class="course-question__number"></span>');
+        }
+        if (legend) { legend.querySelector('.course-question__number').textContent = 'Question ' + (n + 1) + ' of ' + ordered.length + ': '; }
+      });
+      return ordered;
+    }
+
+    var current = drawn();
+
+    function left() { return attempts === 0 ? Infinity : attempts - x.n; }
+
+    function showResult(focus) {
+      if (x.sc === null) { result.hidden = true; return; }
+      var passed = !!x.p;
+      var more = left();
+      var html = '<h2 class="course-assessment__heading" tabindex="-1">' + (passed ? 'You passed' : 'You did not pass') + '</h2>' +
+        '<p>You scored ' + x.sc + '%. The pass mark is ' + passMark + '%.</p>';
+      if (!passed) {
+        html += more === Infinity ? '<p>You can try again.</p>' :
+          more > 0 ? '<p>You have ' + more + ' attempt' + (more === 1 ? '' : 's') + ' left.</p>' :
+            '<p>You have no attempts left. Speak to your training team.</p>';
+      }
+      result.innerHTML = html;
+      result.hidden = false;
+      result.className = 'course-assessment__result ' + (passed ? 'course-assessment__result--passed' : 'course-assessment__result--failed');
+      retry.hidden = passed || more <= 0;
+      submit.hidden = true;
+      current.forEach(function (q) { q.lock(true); });
+      if (focus) { result.querySelector('h2').focus(); }
+    }
+
+    current.forEach(function (q) {
+      if (state.a[q.id] !== undefined && x.done) { q.restore(state.a[q.id]); q.show(state.a[q.id], q.isCorrect(state.a[q.id])); }
+      else if (state.a[q.id] !== undefined) { q.restore(state.a[q.id]); }
+      q.form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+      q.form.addEventListener('change', function () {
+        var r = q.response();
+        if (r !== null && !x.done) { state.a[q.id] = r; tracking.save(state); }
+      });
+    });
+    if (x.done) { showResult(false); }
+
+    submit.addEventListener('click', function () {
+      var missing = current.filter(function (q) { return q.response() === null; });
+      if (missing.length) {
+        errors.innerHTML = '<h2 class="course-error-summary__title" tabindex="-1">There is a problem</h2><ul>' +
+          missing.map(function (q) {
+            return '<li><a href="#q-' + q.id + '">' + q.text.replace(/</g, '&lt;') + ' has no answer</a></li>';
+          }).join('') + '</ul>';
+        errors.hidden = false;
+        errors.querySelector('h2').focus();
+        return;
+      }
+      errors.hidden = true;
+      var right = 0;
+      current.forEach(function (q) {
+        var r = q.response();
+        var ok = q.isCorrect(r);
+        if (ok) { right++; }
+        state.a[q.id] = r;
+        q.show(r, ok);
+        q.report(r, ok);
+      });
+      x.n += 1;
+      x.sc = Math.round((right / current.length) * 100);
+      x.p = x.sc >= passMark ? 1 : 0;
+      x.done = 1;
+      if (x.p || state.best === undefined || x.sc > state.best) { state.best = x.sc; }
+      tracking.setScore({ raw: x.sc, min: 0, max: 100, scaled: x.sc / 100 });
+      save();
+      evaluate();
+      showResult(true);
+    });
+
+    retry.addEventListener('click', function () {
+      x.seed = newSeed();
+      x.done = 0;
+      x.sc = null;
+      current.forEach(function (q) { delete state.a[q.id]; q.clear(); q.lock(false); });
+      current = drawn();
+      current.forEach(function (q) { q.clear(); q.lock(false); });
+      result.hidden = true;
+      retry.hidden = true;
+      submit.hidden = false;
+      save();
+      var first = current[0] && current[0].form.querySelector('input, select');
+      if (first) { first.focus(); }
+    });
+  }
+
+  /* ---------- progress and completion ---------- */
+
+  function assessmentIds() {
+    return data.pages.filter(function (p) { return p.kind === 'assessment'; }).map(function (p) { return p.id; });
+  }
+
+  function evaluate() {
+    var seen = lessonIds.filter(function (id) { return indexOf(state.s, id) >= 0; }).length;
+    var allSeen = seen === lessonIds.length;
+    var assess = assessmentIds();
+    var passed = assess.length > 0 && assess.every(function (id) { return state.x[id] && state.x[id].p; });
+    var anyFailedOut = assess.some(function (id) { return state.x[id] && state.x[id].done && !state.x[id].p; });
+    var complete = data.rule === 'all-pages' ? allSeen : data.rule === 'assessment' ? passed : allSeen && passed;
+    tracking.setProgress(seen, lessonIds.length);
+    tracking.setCompletion(complete ? 'completed' : 'incomplete');
+    if (assess.length) { tracking.setSuccess(passed ? 'passed' : anyFailedOut ? 'failed' : 'unknown'); }
+    state.c = complete ? 1 : 0;
+    all('[data-course-progress]').forEach(function (el) {
+      el.hidden = false;
+      var text = el.querySelector('.course-progress__text');
+      var bar = el.querySelector('.course-progress__bar-value');
+      if (text) { text.textContent = 'You have viewed ' + seen + ' of ' + lessonIds.length + ' pages.'; }
+      if (bar) { bar.style.width = Math.round((seen / lessonIds.length) * 100) + '%'; }
+    });
+    all('[data-course-status]').forEach(function (el) {
+      if (complete) {
+        el.innerHTML = '<h2 class="course-status__title">You have completed this course</h2><p>Your completion has been recorded.</p>';
+        el.hidden = false;
+      }
+    });
+    return complete;
+  }
+
+  function setupResume() {
+    all('[data-course-resume]').forEach(function (el) {
+      if (!state.l || !titles[state.l]) { return; }
+      var link = el.querySelector('a');
+      link.href = state.l + '.html';
+      link.querySelector('.course-resume__title').textContent = titles[state.l];
+      el.hidden = false;
+    });
+  }
+
+  /* ---------- tabs ---------- */
+
+  function setupTabs(box) {
+    var list = box.querySelector('.course-tabs__list');
+    var tabs = all('.course-tabs__tab', box);
+    var panels = tabs.map(function (t) { return document.getElementById(t.getAttribute('href').slice(1)); });
+    list.setAttribute('role', 'tablist');
+    function select(n, focus) {
+      tabs.forEach(function (t, j) {
+        var on = j === n;
+        t.setAttribute('aria-selected', on ? 'true' : 'false');
+        t.setAttribute('tabindex', on ? '0' : '-1');
+        t.parentNode.className = 'course-tabs__item' + (on ? ' course-tabs__item--selected' : '');
+        panels[j].hidden = !on;
+      });
+      if (focus) { tabs[n].focus(); }
+    }
+    tabs.forEach(function (t, j) {
+      t.parentNode.setAttribute('role', 'presentation');
+      t.setAttribute('role', 'tab');
+      t.id = t.id || panels[j].id + '-tab';
+      t.setAttribute('aria-controls', panels[j].id);
+      panels[j].setAttribute('role', 'tabpanel');
+      panels[j].setAttribute('aria-labelledby', t.id);
+      panels[j].setAttribute('tabindex', '0');
+      t.addEventListener('click', function (ev) { ev.preventDefault(); select(j, true); });
+      t.addEventListener('keydown', function (ev) {
+        var k = ev.key || ev.keyCode, n = -1;
+        if (k === 'ArrowRight' || k === 'Right' || k === 39) { n = (j + 1) % tabs.length; }
+        if (k === 'ArrowLeft' || k === 'Left' || k === 37) { n = (j - 1 + tabs.length) % tabs.length; }
+        if (k === 'Home' || k === 36) { n = 0; }
+        if (k === 'End' || k === 35) { n = tabs.length - 1; }
+        if (n >= 0) { ev.preventDefault(); select(n, true); }
+      });
+    });
+    select(0, false);
+  }
+
+  /* ---------- start ---------- */
+
+  if (indexOf(lessonIds, pageId) >= 0) {
+    if (indexOf(state.s, pageId) < 0) { state.s.push(pageId); }
+    state.l = pageId;
+    tracking.setLocation(pageId);
+  }
+
+  var questions = all('form.course-question').map(function (f) { return new Question(f); });
+  var panel = document.querySelector('[data-assessment]');
+  if (panel) {
+    setupAssessment(panel, questions.filter(function (q) { return q.graded; }));
+  }
+  questions.filter(function (q) { return !q.graded; }).forEach(setupKnowledgeCheck);
+  all('.course-tabs').forEach(setupTabs);
+  evaluate();
+  setupResume();
+  save();
+
+  /* Each page is its own document: flush on leaving it. Ending the session (finish) is
+     the adapter's job, on the window that holds the whole course. */
+  window.addEventListener('pagehide', function () {
+    tracking.save(state);
+    tracking.commit();
+  });
+
+  window.CourseRuntime = { state: function () { return state; }, evaluate: evaluate };
+})();

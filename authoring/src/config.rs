@@ -90,9 +90,19 @@ pub struct Governance {
     pub author: String,
     pub approver: String,
     pub approver_role: String,
+    #[serde(serialize_with = "date_as_text")]
     pub last_reviewed: Option<toml::value::Datetime>,
+    #[serde(serialize_with = "date_as_text")]
     pub review_by: Option<toml::value::Datetime>,
     pub references: Vec<String>,
+}
+
+/// Templates show dates as written (2026-03-01), not as TOML's internal structure.
+fn date_as_text<S: serde::Serializer>(d: &Option<toml::value::Datetime>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&d.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 /// External addresses a course may link to. A built course makes no network calls, so

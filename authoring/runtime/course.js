@@ -281,25 +281,38 @@
 
     function newSeed() { return Math.floor(Math.random() * 4294967295); }
 
+    /* Bank membership is read once: shuffling may move questions out of their bank. */
+    var banks = all('.course-bank', area).map(function (bank) {
+      var qs = all('.course-question', bank).map(function (f) { return byId[f.getAttribute('data-question')]; });
+      qs.forEach(function (q) { q.inBank = true; });
+      return { n: Number(bank.getAttribute('data-draw')) || qs.length, qs: qs };
+    });
+
     function drawn() {
       var rnd = random(x.seed);
       var chosen = [];
-      questions.forEach(function (q) { q.form.hidden = true; q.inBank = false; });
-      all('.course-bank', area).forEach(function (bank) {
-        var qs = all('.course-question', bank).map(function (f) { return byId[f.getAttribute('data-question')]; });
-        qs.forEach(function (q) { q.inBank = true; });
-        var n = Number(bank.getAttribute('data-draw')) || qs.length;
-        shuffled(qs, rnd).slice(0, n).forEach(function (q) { chosen.push(q); });
+      questions.forEach(function (q) { q.form.hidden = true; });
+      banks.forEach(function (bank) {
+        shuffled(bank.qs, rnd).slice(0, bank.n).forEach(function (q) { chosen.push(q); });
       });
       questions.forEach(function (q) { if (!q.inBank) { chosen.push(q); } });
       var ordered = questions.filter(function (q) { return indexOf(chosen, q) >= 0; });
       if (shuffle) {
+        /* Questions from banks and outside them are shuffled together, in one list. */
+        var list = area.querySelector('.course-assessment__questions');
+        if (!list) {
+          list = document.createElement('div');
+          list.className = 'course-assessment__questions';
+          var first = area.querySelector('.course-bank, form.course-question');
+          first.parentNode.insertBefore(list, first);
+        }
         ordered = shuffled(ordered, rnd);
         ordered.forEach(function (q) {
-          q.form.parentNode.appendChild(q.form);
+          list.appendChild(q.form);
           var box = q.form.querySelector('.course-choices');
           if (box) { shuffled(all('.course-choice', box), rnd).forEach(function (c) { box.appendChild(c); }); }
         });
+        questions.forEach(function (q) { if (indexOf(ordered, q) < 0) { list.appendChild(q.form); } });
       }
       ordered.forEach(function (q, n) {
         q.form.hidden = false;

@@ -378,6 +378,60 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
     }
 }
 
+/// Replaces `{{ name }}` in `text` with `vars`; names with no value are passed to
+/// `unknown` and left as written.
+pub fn expand_variables(text: &str, vars: &BTreeMap<String, String>, mut unknown: impl FnMut(&str)) -> String {
+    if !text.contains("{{") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            break;
+        };
+        let name = after[..end].trim();
+        match vars.get(name) {
+            Some(v) => out.push_str(v),
+            None => {
+                unknown(name);
+                out.push_str(&rest[start..start + end + 4]);
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Expands variables in the text fields of `[theme]` and the summary, so branding can
+/// differ per trust like the lessons do.
+pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
+    let vars = c.variables.clone();
+    let mut fields: Vec<(&str, &mut String)> = vec![("summary", &mut c.summary)];
+    for (k, v) in [
+        ("organisation", &mut c.theme.organisation),
+        ("key_message", &mut c.theme.key_message),
+        ("logo_alt", &mut c.theme.logo_alt),
+    ] {
+        if let Some(v) = v.as_mut() {
+            fields.push((k, v));
+        }
+    }
+    for (key, value) in fields {
+        *value = expand_variables(value, &vars, |name| {
+            let mut d = Diagnostic::error("unknown-variable", FILE_NAME, format!("unknown variable `{name}` in `{key}`"));
+            d = match did_you_mean(name, vars.keys().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!("define it under [variables]: {name} = \"…\"")),
+            };
+            diags.push(d);
+        });
+    }
+}
+
 /// `true` for lower-case letters, digits and single hyphens: ids used in file names and URLs.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()

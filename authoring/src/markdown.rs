@@ -649,44 +649,25 @@ impl PageRenderer<'_, '_> {
 impl PageRenderer<'_, '_> {
     /// Replaces `{{ name }}` with the course's variables.
     fn substitute(&mut self, text: &str, file: &Path, pos: Position) -> String {
-        if !text.contains("{{") {
-            return text.to_string();
-        }
         let vars = &self.site.course.config.variables;
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("{{") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find("}}") else {
-                out.push_str(&rest[start..]);
-                rest = "";
-                break;
+        let diags = &mut *self.diags;
+        crate::config::expand_variables(text, vars, |name| {
+            let mut d = Diagnostic::error("unknown-variable", file, format!("unknown variable `{name}`")).at_pos(pos);
+            d = match crate::diagnostics::did_you_mean(name, vars.keys().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(format!("define it in course.toml under [variables]: {name} = \"…\"")),
             };
-            let name = after[..end].trim();
-            match vars.get(name) {
-                Some(v) => out.push_str(v),
-                None => {
-                    let mut d = Diagnostic::error("unknown-variable", file, format!("unknown variable `{name}`"))
-                        .at_pos(pos);
-                    d = match crate::diagnostics::did_you_mean(name, vars.keys().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
-                        None => d.help(format!("define it in course.toml under [variables]: {name} = \"…\"")),
-                    };
-                    self.diags.push(d);
-                    out.push_str(&rest[start..start + 2 + end + 2]);
-                }
-            }
-            rest = &after[end + 2..];
-        }
-        out.push_str(rest);
-        out
+            diags.push(d);
+        })
     }
 
     /// Checks a link and returns the address to write, plus file details when it is a
     /// download.
     fn link_target(&mut self, dest: &str, file: &Path, pos: Position) -> (String, Option<String>) {
-        if dest.starts_with("mailto:") || dest.starts_with("tel:") {
+        if let Some(number) = dest.strip_prefix("tel:") {
+            return (format!("tel:{}", number.replace([' ', '-'], "")), None);
+        }
+        if dest.starts_with("mailto:") {
             return (dest.to_string(), None);
         }
         if is_external(dest) {

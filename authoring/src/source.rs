@@ -60,6 +60,7 @@ pub fn load(
     for (k, v) in overrides {
         config.variables.insert(k.clone(), v.clone());
     }
+    config::expand_config(&mut config, diags);
     let snippets = Snippets { course_dir: dir };
     let mut lessons: Vec<Lesson> = Vec::new();
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();

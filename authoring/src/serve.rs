@@ -165,7 +165,8 @@ struct WaitQuery {
 
 async fn wait(State(state): State<Arc<AppState>>, Query(q): Query<WaitQuery>) -> Response {
     let mut rx = state.status.clone();
-    if rx.borrow().version == q.v {
+    // Mark the current value as seen, so `changed` waits for the next build.
+    if rx.borrow_and_update().version == q.v {
         let _ = tokio::time::timeout(Duration::from_secs(25), rx.changed()).await;
     }
     let status = rx.borrow().clone();

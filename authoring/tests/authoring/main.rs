@@ -1,0 +1,10 @@
+//! Integration tests of the `course` binary and the authoring library, run against
+//! fixture courses copied into temporary folders, and the samples.
+
+mod browser;
+mod cli;
+mod diagnostics;
+mod render;
+mod samples;
+mod serve;
+mod support;

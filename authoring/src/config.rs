@@ -406,11 +406,11 @@ pub fn expand_variables(text: &str, vars: &BTreeMap<String, String>, mut unknown
     out
 }
 
-/// Expands variables in the text fields of `[theme]` and the summary, so branding can
+/// Expands variables in the text fields of `[theme]`, the summary and audience, so branding can
 /// differ per trust like the lessons do.
 pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
     let vars = c.variables.clone();
-    let mut fields: Vec<(&str, &mut String)> = vec![("summary", &mut c.summary)];
+    let mut fields: Vec<(&str, &mut String)> = vec![("summary", &mut c.summary), ("audience", &mut c.audience)];
     for (k, v) in [
         ("organisation", &mut c.theme.organisation),
         ("key_message", &mut c.theme.key_message),

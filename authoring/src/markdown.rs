@@ -90,6 +90,7 @@ pub fn render_lesson(site: &SiteIndex<'_>, lesson: &Lesson, diags: &mut Diagnost
         tab_ids: BTreeSet::new(),
         image_alt: String::new(),
         pending_attachment_meta: None,
+        no_glossary: 0,
     };
     let mut html = String::new();
     for b in &lesson.blocks {
@@ -111,6 +112,9 @@ struct PageRenderer<'s, 'd> {
     image_alt: String,
     /// "PDF, 120 KB" for the attachment link being read.
     pending_attachment_meta: Option<String>,
+    /// Above zero while rendering text inside controls (summaries, tab titles, questions),
+    /// where a glossary link would nest one interactive element in another.
+    no_glossary: u32,
 }
 
 /// What a span of events is inside of, for the checks that depend on context.
@@ -169,10 +173,17 @@ impl PageRenderer<'_, '_> {
     }
 
     fn question(&mut self, c: &Container, _in_bank: bool) -> String {
-        let Some(q) = questions::parse(c, self.diags) else { return String::new() };
+        // Variables apply to answers too (`answer: {{ fire_number }}`), so expand first.
+        let mut expanded = c.clone();
+        for (no, line) in &mut expanded.lines {
+            *line = self.substitute(line, &c.file, Position { line: *no, column: 1 });
+        }
+        let Some(q) = questions::parse(&expanded, self.diags) else { return String::new() };
         let graded = self.lesson.kind == LessonKind::Assessment;
         let file = c.file.clone();
+        self.no_glossary += 1;
         let prompt = self.markdown(&q.prompt, &file, c.line + 1, true);
+        self.no_glossary -= 1;
         let rendered = {
             let mut inline = |s: &str, line: usize| self.inline(s, &file, line);
             let mut block = |_: &str, _: usize| prompt.clone();
@@ -448,9 +459,11 @@ impl PageRenderer<'_, '_> {
         normalise(&base.join(rel))
     }
 
-    /// Inline Markdown without the wrapping paragraph.
+    /// Inline Markdown without the wrapping paragraph, for text inside controls.
     fn inline(&mut self, text: &str, file: &Path, line: usize) -> String {
+        self.no_glossary += 1;
         let html = self.markdown(text, file, line, true);
+        self.no_glossary -= 1;
         let t = html.trim_end();
         match t.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
             Some(inner) if !inner.contains("<p>") => inner.to_string(),
@@ -618,7 +631,7 @@ impl PageRenderer<'_, '_> {
                     if let Some((l, _, _)) = &mut ctx.in_link {
                         l.push_str(&s);
                     }
-                    if ctx.in_heading.is_none() && ctx.in_link.is_none() && !self.site.glossary.is_empty() {
+                    if ctx.in_heading.is_none() && ctx.in_link.is_none() && self.no_glossary == 0 && !self.site.glossary.is_empty() {
                         out.extend(self.glossary_links(&s));
                     } else {
                         out.push(Event::Text(CowStr::from(s)));

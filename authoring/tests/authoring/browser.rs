@@ -32,11 +32,18 @@ fn course_runtime_in_headless_chromium() {
     }
     let f = Fixture::sample("hand-hygiene");
     let server = Server::start(f.path());
+    // Every page of the other samples is checked too, one of them in the plain theme.
+    let security = Fixture::sample("data-security");
+    security.edit("course.toml", "name = \"nhs\"", "name = \"plain\"");
+    let fire = Fixture::sample("fire-safety");
+    let others = [Server::start(security.path()), Server::start(fire.path())];
+    let other_urls: Vec<&str> = others.iter().map(|s| s.url.as_str()).collect();
     let out = Command::new("node")
         .arg("--test")
         .arg("--test-reporter=spec")
         .arg(workspace_root().join("authoring/tests/browser/course.test.mjs"))
         .env("COURSE_URL", &server.url)
+        .env("OTHER_COURSE_URLS", other_urls.join(" "))
         .current_dir(workspace_root())
         .output()
         .expect("run node");

@@ -221,3 +221,25 @@ test('a 360-pixel phone needs no sideways scrolling', async () => {
   }
   await context.close();
 });
+
+test('every page of every sample passes axe, in both themes', async () => {
+  const urls = [BASE, ...(process.env.OTHER_COURSE_URLS || '').split(' ').filter(Boolean)];
+  assert.ok(urls.length >= 3, 'all samples are served');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  for (const base of urls) {
+    await page.goto(`${base}index.html`);
+    const pages = await page.evaluate(() => window.COURSE_DATA.pages.map((p) => p.id));
+    await axe(page, `${base} index`);
+    for (const id of pages) {
+      await page.goto(`${base}${id}.html`);
+      await axe(page, `${base} ${id}`);
+      // Open every expandable section and tab so hidden content is checked too.
+      await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+      await axe(page, `${base} ${id} (sections open)`);
+    }
+    await page.goto(`${base}glossary.html`);
+    await axe(page, `${base} glossary`);
+  }
+  await context.close();
+});

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
 
 /// The container names the format knows.
-pub const CONTAINERS: &[&str] = &["question", "details", "tabs", "tab", "video", "audio", "bank"];
+pub const CONTAINERS: &[&str] = &[
+    "question", "details", "tabs", "tab", "video", "audio", "bank",
+];
 
 /// A piece of a lesson.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,9 +111,13 @@ fn parse_lines(
             flush(&mut md, &mut blocks);
             if depth > 8 {
                 diags.push(
-                    Diagnostic::error("snippet-loop", file, format!("snippet `{name}` includes itself"))
-                        .at(no, 1)
-                        .help("a snippet may not include itself, directly or through others"),
+                    Diagnostic::error(
+                        "snippet-loop",
+                        file,
+                        format!("snippet `{name}` includes itself"),
+                    )
+                    .at(no, 1)
+                    .help("a snippet may not include itself, directly or through others"),
                 );
             } else {
                 match snippets.load(name) {
@@ -143,8 +149,12 @@ fn parse_lines(
                 flush(&mut md, &mut blocks);
                 let col = line.len() - trimmed.len() + 1;
                 if !CONTAINERS.contains(&name) {
-                    let mut d = Diagnostic::error("unknown-container", file, format!("unknown section type `{name}`"))
-                        .at(no, col + 4);
+                    let mut d = Diagnostic::error(
+                        "unknown-container",
+                        file,
+                        format!("unknown section type `{name}`"),
+                    )
+                    .at(no, col + 4);
                     d = match did_you_mean(name, CONTAINERS.iter().copied()) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => d.help(format!("the section types are: {}", CONTAINERS.join(", "))),
@@ -155,9 +165,13 @@ fn parse_lines(
                 let body_end = end.unwrap_or(lines.len());
                 if end.is_none() {
                     diags.push(
-                        Diagnostic::error("unclosed-container", file, format!("`::: {name}` is never closed"))
-                            .at(no, col)
-                            .help("add a line with just `:::` where the section ends"),
+                        Diagnostic::error(
+                            "unclosed-container",
+                            file,
+                            format!("`::: {name}` is never closed"),
+                        )
+                        .at(no, col)
+                        .help("add a line with just `:::` where the section ends"),
                     );
                 }
                 let body = &lines[i + 1..body_end];
@@ -254,11 +268,17 @@ mod tests {
         let (blocks, d) = parse_str("# T\n\n::: tabs\n::: tab One\nHello\n:::\n:::\nafter\n");
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(blocks.len(), 3);
-        let Block::Container(tabs) = &blocks[1] else { panic!() };
+        let Block::Container(tabs) = &blocks[1] else {
+            panic!()
+        };
         assert_eq!((tabs.name.as_str(), tabs.line), ("tabs", 3));
-        let Block::Container(tab) = &tabs.children[0] else { panic!() };
+        let Block::Container(tab) = &tabs.children[0] else {
+            panic!()
+        };
         assert_eq!((tab.args.as_str(), tab.line), ("One", 4));
-        let Block::Markdown { line, .. } = &blocks[2] else { panic!() };
+        let Block::Markdown { line, .. } = &blocks[2] else {
+            panic!()
+        };
         assert_eq!(*line, 8);
     }
 
@@ -272,8 +292,18 @@ mod tests {
     #[test]
     fn unclosed_and_unknown_containers_are_reported() {
         let (_, d) = parse_str("text\n::: detials Title\nbody\n");
-        let msgs: Vec<_> = d.iter().map(|d| (d.code, d.position.line, d.help.clone())).collect();
-        assert!(msgs.contains(&("unknown-container", 2, Some("did you mean `details`?".into()))), "{msgs:?}");
+        let msgs: Vec<_> = d
+            .iter()
+            .map(|d| (d.code, d.position.line, d.help.clone()))
+            .collect();
+        assert!(
+            msgs.contains(&(
+                "unknown-container",
+                2,
+                Some("did you mean `details`?".into())
+            )),
+            "{msgs:?}"
+        );
         assert!(msgs.iter().any(|m| m.0 == "unclosed-container" && m.1 == 2));
     }
 }

@@ -98,7 +98,10 @@ pub struct Governance {
 }
 
 /// Templates show dates as written (2026-03-01), not as TOML's internal structure.
-fn date_as_text<S: serde::Serializer>(d: &Option<toml::value::Datetime>, s: S) -> Result<S::Ok, S::Error> {
+fn date_as_text<S: serde::Serializer>(
+    d: &Option<toml::value::Datetime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match d {
         Some(d) => s.serialize_some(&d.to_string()),
         None => s.serialize_none(),
@@ -181,8 +184,12 @@ pub fn load(course_dir: &Path, diags: &mut Diagnostics) -> Option<CourseConfig> 
         Ok(t) => t,
         Err(e) => {
             diags.push(
-                Diagnostic::error("missing-course-toml", FILE_NAME, format!("cannot read {FILE_NAME}: {e}"))
-                    .help("a course folder needs a course.toml; `course new DIR` creates one"),
+                Diagnostic::error(
+                    "missing-course-toml",
+                    FILE_NAME,
+                    format!("cannot read {FILE_NAME}: {e}"),
+                )
+                .help("a course folder needs a course.toml; `course new DIR` creates one"),
             );
             return None;
         }
@@ -235,17 +242,26 @@ fn toml_error(text: &str, index: &LineIndex, e: &toml::de::Error) -> Diagnostic 
     } else {
         "check the value's type: text goes in quotes, lists in [ ], dates as 2026-01-31"
     };
-    Diagnostic::error("invalid-course-toml", FILE_NAME, format!("course.toml: {message}"))
-        .at_pos(pos)
-        .help(help)
+    Diagnostic::error(
+        "invalid-course-toml",
+        FILE_NAME,
+        format!("course.toml: {message}"),
+    )
+    .at_pos(pos)
+    .help(help)
 }
 
 fn check_unknown_keys(table: &toml::Table, keys: &KeyLines, diags: &mut Diagnostics) {
     fn known(section: &str) -> Option<&'static [&'static str]> {
-        KNOWN_KEYS.iter().find(|(s, _)| *s == section).map(|(_, k)| *k)
+        KNOWN_KEYS
+            .iter()
+            .find(|(s, _)| *s == section)
+            .map(|(_, k)| *k)
     }
     let mut visit = |section: &str, t: &toml::Table| {
-        let Some(allowed) = known(section) else { return };
+        let Some(allowed) = known(section) else {
+            return;
+        };
         for key in t.keys() {
             if allowed.contains(&key.as_str()) {
                 continue;
@@ -290,58 +306,102 @@ fn check_unknown_keys(table: &toml::Table, keys: &KeyLines, diags: &mut Diagnost
 
 fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
     let mut missing = |key: &str, section: &str, help: &str| {
-        let line = if section.is_empty() { 1 } else { keys.section_line(section) };
+        let line = if section.is_empty() {
+            1
+        } else {
+            keys.section_line(section)
+        };
         let name = if section.is_empty() {
             format!("`{key}`")
         } else {
             format!("`{key}` in [{section}]")
         };
         diags.push(
-            Diagnostic::error("missing-key", FILE_NAME, format!("missing required key {name}"))
-                .at(line, 1)
-                .help(help.to_string()),
+            Diagnostic::error(
+                "missing-key",
+                FILE_NAME,
+                format!("missing required key {name}"),
+            )
+            .at(line, 1)
+            .help(help.to_string()),
         );
     };
     if c.id.is_empty() {
-        missing("id", "", "add a short, stable name such as id = \"hand-hygiene\"");
+        missing(
+            "id",
+            "",
+            "add a short, stable name such as id = \"hand-hygiene\"",
+        );
     }
     if c.title.is_empty() {
-        missing("title", "", "add the title learners will see, such as title = \"Hand hygiene\"");
+        missing(
+            "title",
+            "",
+            "add the title learners will see, such as title = \"Hand hygiene\"",
+        );
     }
     if c.version.is_empty() {
         missing("version", "", "add a version such as version = \"1.0.0\"");
     }
     if c.governance.author.is_empty() {
-        missing("author", "governance", "NHS content must name its author: author = \"Infection Prevention and Control team\"");
+        missing(
+            "author",
+            "governance",
+            "NHS content must name its author: author = \"Infection Prevention and Control team\"",
+        );
     }
     if !c.id.is_empty() && !is_slug(&c.id) {
         diags.push(
-            Diagnostic::error("invalid-id", FILE_NAME, format!("course id `{}` is not a valid id", c.id))
-                .at(keys.line_of("", "id"), 1)
-                .help("use lower-case letters, digits and hyphens, such as \"fire-safety\""),
+            Diagnostic::error(
+                "invalid-id",
+                FILE_NAME,
+                format!("course id `{}` is not a valid id", c.id),
+            )
+            .at(keys.line_of("", "id"), 1)
+            .help("use lower-case letters, digits and hyphens, such as \"fire-safety\""),
         );
     }
-    if !c.version.is_empty() && !c.version.chars().all(|ch| ch.is_ascii_alphanumeric() || ".-+".contains(ch)) {
+    if !c.version.is_empty()
+        && !c
+            .version
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ".-+".contains(ch))
+    {
         diags.push(
-            Diagnostic::error("invalid-version", FILE_NAME, format!("version `{}` has characters a version cannot have", c.version))
-                .at(keys.line_of("", "version"), 1)
-                .help("use numbers and dots, such as \"1.2.0\""),
+            Diagnostic::error(
+                "invalid-version",
+                FILE_NAME,
+                format!(
+                    "version `{}` has characters a version cannot have",
+                    c.version
+                ),
+            )
+            .at(keys.line_of("", "version"), 1)
+            .help("use numbers and dots, such as \"1.2.0\""),
         );
     }
     if c.completion.pass_mark > 100 {
         diags.push(
-            Diagnostic::error("invalid-pass-mark", FILE_NAME, format!("pass mark {} is over 100", c.completion.pass_mark))
-                .at(keys.line_of("completion", "pass_mark"), 1)
-                .help("the pass mark is a percentage from 0 to 100"),
+            Diagnostic::error(
+                "invalid-pass-mark",
+                FILE_NAME,
+                format!("pass mark {} is over 100", c.completion.pass_mark),
+            )
+            .at(keys.line_of("completion", "pass_mark"), 1)
+            .help("the pass mark is a percentage from 0 to 100"),
         );
     }
     if let Some(colour) = &c.theme.primary_colour
         && !is_hex_colour(colour)
     {
         diags.push(
-            Diagnostic::error("invalid-colour", FILE_NAME, format!("`{colour}` is not a colour"))
-                .at(keys.line_of("theme", "primary_colour"), 1)
-                .help("write colours as #rrggbb, such as \"#005eb8\""),
+            Diagnostic::error(
+                "invalid-colour",
+                FILE_NAME,
+                format!("`{colour}` is not a colour"),
+            )
+            .at(keys.line_of("theme", "primary_colour"), 1)
+            .help("write colours as #rrggbb, such as \"#005eb8\""),
         );
     }
     if c.modules.is_empty() {
@@ -354,25 +414,37 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
     for (i, m) in c.modules.iter().enumerate() {
         if m.title.is_empty() {
             diags.push(
-                Diagnostic::error("missing-key", FILE_NAME, format!("module {} has no title", i + 1))
-                    .at(keys.nth_array_table("modules", i), 1)
-                    .help("add title = \"…\" to the module"),
+                Diagnostic::error(
+                    "missing-key",
+                    FILE_NAME,
+                    format!("module {} has no title", i + 1),
+                )
+                .at(keys.nth_array_table("modules", i), 1)
+                .help("add title = \"…\" to the module"),
             );
         }
         if m.lessons.is_empty() {
             diags.push(
-                Diagnostic::error("missing-key", FILE_NAME, format!("module {} has no lessons", i + 1))
-                    .at(keys.nth_array_table("modules", i), 1)
-                    .help("add lessons = [\"lessons/first.md\"] listing its lesson files in order"),
+                Diagnostic::error(
+                    "missing-key",
+                    FILE_NAME,
+                    format!("module {} has no lessons", i + 1),
+                )
+                .at(keys.nth_array_table("modules", i), 1)
+                .help("add lessons = [\"lessons/first.md\"] listing its lesson files in order"),
             );
         }
     }
     for name in c.variables.keys() {
         if !is_variable_name(name) {
             diags.push(
-                Diagnostic::error("invalid-variable", FILE_NAME, format!("`{name}` is not a usable variable name"))
-                    .at(keys.line_of("variables", name), 1)
-                    .help("use letters, digits and underscores, such as trust_name"),
+                Diagnostic::error(
+                    "invalid-variable",
+                    FILE_NAME,
+                    format!("`{name}` is not a usable variable name"),
+                )
+                .at(keys.line_of("variables", name), 1)
+                .help("use letters, digits and underscores, such as trust_name"),
             );
         }
     }
@@ -380,7 +452,11 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
 
 /// Replaces `{{ name }}` in `text` with `vars`; names with no value are passed to
 /// `unknown` and left as written.
-pub fn expand_variables(text: &str, vars: &BTreeMap<String, String>, mut unknown: impl FnMut(&str)) -> String {
+pub fn expand_variables(
+    text: &str,
+    vars: &BTreeMap<String, String>,
+    mut unknown: impl FnMut(&str),
+) -> String {
     if !text.contains("{{") {
         return text.to_string();
     }
@@ -410,7 +486,8 @@ pub fn expand_variables(text: &str, vars: &BTreeMap<String, String>, mut unknown
 /// differ per trust like the lessons do.
 pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
     let vars = c.variables.clone();
-    let mut fields: Vec<(&str, &mut String)> = vec![("summary", &mut c.summary), ("audience", &mut c.audience)];
+    let mut fields: Vec<(&str, &mut String)> =
+        vec![("summary", &mut c.summary), ("audience", &mut c.audience)];
     for (k, v) in [
         ("organisation", &mut c.theme.organisation),
         ("key_message", &mut c.theme.key_message),
@@ -422,7 +499,11 @@ pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
     }
     for (key, value) in fields {
         *value = expand_variables(value, &vars, |name| {
-            let mut d = Diagnostic::error("unknown-variable", FILE_NAME, format!("unknown variable `{name}` in `{key}`"));
+            let mut d = Diagnostic::error(
+                "unknown-variable",
+                FILE_NAME,
+                format!("unknown variable `{name}` in `{key}`"),
+            );
             d = match did_you_mean(name, vars.keys().map(String::as_str)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help(format!("define it under [variables]: {name} = \"…\"")),
@@ -435,7 +516,8 @@ pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
 /// `true` for lower-case letters, digits and single hyphens: ids used in file names and URLs.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -465,7 +547,12 @@ impl KeyLines {
             let line = raw.trim();
             if let Some(h) = line.strip_prefix('[') {
                 let name = h.trim_start_matches('[');
-                let name = name.split(']').next().unwrap_or("").trim().trim_matches('"');
+                let name = name
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('"');
                 section = name.to_string();
                 headers.push((section.clone(), i + 1));
                 continue;
@@ -536,20 +623,47 @@ lessons = ["lessons/a.md"]
 
     #[test]
     fn every_unknown_key_is_reported_with_a_suggestion() {
-        let text = GOOD.replace("title = \"Hand", "titel = \"Hand").replace("author =", "autor =")
+        let text = GOOD
+            .replace("title = \"Hand", "titel = \"Hand")
+            .replace("author =", "autor =")
             + "\n[theme]\nprimary_color = \"#005eb8\"\n";
         let mut d = Diagnostics::default();
         parse(&text, &mut d);
-        let msgs: Vec<_> = d.iter().map(|d| (d.message.clone(), d.position.line, d.help.clone())).collect();
-        assert!(msgs.iter().any(|(m, l, h)| m == "unknown key `titel`" && *l == 3 && h.as_deref() == Some("did you mean `title`?")), "{msgs:?}");
-        assert!(msgs.iter().any(|(m, _, h)| m == "unknown key `autor` in [governance]" && h.as_deref() == Some("did you mean `author`?")), "{msgs:?}");
-        assert!(msgs.iter().any(|(m, _, h)| m == "unknown key `primary_color` in [theme]" && h.as_deref() == Some("did you mean `primary_colour`?")), "{msgs:?}");
-        assert!(msgs.iter().any(|(m, _, _)| m == "missing required key `title`"), "{msgs:?}");
+        let msgs: Vec<_> = d
+            .iter()
+            .map(|d| (d.message.clone(), d.position.line, d.help.clone()))
+            .collect();
+        assert!(
+            msgs.iter().any(|(m, l, h)| m == "unknown key `titel`"
+                && *l == 3
+                && h.as_deref() == Some("did you mean `title`?")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|(m, _, h)| m == "unknown key `autor` in [governance]"
+                    && h.as_deref() == Some("did you mean `author`?")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|(m, _, h)| m == "unknown key `primary_color` in [theme]"
+                    && h.as_deref() == Some("did you mean `primary_colour`?")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|(m, _, _)| m == "missing required key `title`"),
+            "{msgs:?}"
+        );
     }
 
     #[test]
     fn a_bad_value_points_at_its_line() {
-        let text = GOOD.replace("version = \"1.0.0\"", "version = \"1.0.0\"\nminutes = \"thirty\"");
+        let text = GOOD.replace(
+            "version = \"1.0.0\"",
+            "version = \"1.0.0\"\nminutes = \"thirty\"",
+        );
         let mut d = Diagnostics::default();
         assert!(parse(&text, &mut d).is_none());
         let first = d.iter().next().unwrap();

@@ -223,7 +223,10 @@ impl LineIndex {
     }
 
     pub fn position(&self, text: &str, offset: usize) -> Position {
-        let idx = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let idx = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.starts[idx];
         let column = text
             .get(start..offset.min(text.len()))
@@ -238,7 +241,10 @@ impl LineIndex {
 }
 
 /// The closest candidate to a misspelt word, if it is close enough to be a useful hint.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -255,10 +261,28 @@ mod tests {
     fn line_index_counts_lines_and_characters() {
         let text = "first\nsecond é line\nthird";
         let idx = LineIndex::new(text, 10);
-        assert_eq!(idx.position(text, 0), Position { line: 10, column: 1 });
+        assert_eq!(
+            idx.position(text, 0),
+            Position {
+                line: 10,
+                column: 1
+            }
+        );
         let off = text.find("line").unwrap();
-        assert_eq!(idx.position(text, off), Position { line: 11, column: 10 });
-        assert_eq!(idx.position(text, text.len()), Position { line: 12, column: 6 });
+        assert_eq!(
+            idx.position(text, off),
+            Position {
+                line: 11,
+                column: 10
+            }
+        );
+        assert_eq!(
+            idx.position(text, text.len()),
+            Position {
+                line: 12,
+                column: 6
+            }
+        );
     }
 
     #[test]

@@ -139,7 +139,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Build { dir, output, common } => {
+        Command::Build {
+            dir,
+            output,
+            common,
+        } => {
             let dir = course_dir(dir);
             let out = output.unwrap_or_else(|| site::default_out_dir(&dir));
             let opts = common.options();
@@ -152,7 +156,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match site::build(&dir, &out, &opts) {
                 Ok(r) => {
                     report(r.diagnostics, &dir, false);
-                    println!("Built {} pages ({} files) into {}", r.pages, r.files, r.out_dir.display());
+                    println!(
+                        "Built {} pages ({} files) into {}",
+                        r.pages,
+                        r.files,
+                        r.out_dir.display()
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(BuildError::Invalid(diags)) => {
@@ -162,7 +171,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => Err(e.into()),
             }
         }
-        Command::Serve { dir, port, host, common } => {
+        Command::Serve {
+            dir,
+            port,
+            host,
+            common,
+        } => {
             let dir = course_dir(dir);
             let rt = tokio::runtime::Runtime::new().context("cannot start the preview server")?;
             rt.block_on(serve::run(serve::ServeOptions {

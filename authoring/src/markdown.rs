@@ -71,15 +71,30 @@ pub struct RenderedPage {
 
 /// Link texts that tell a screen-reader user nothing out of context.
 const VAGUE_LINK_TEXT: &[&str] = &[
-    "click here", "here", "click", "more", "read more", "link", "this link", "this", "find out more", "more info",
-    "more information", "go", "learn more",
+    "click here",
+    "here",
+    "click",
+    "more",
+    "read more",
+    "link",
+    "this link",
+    "this",
+    "find out more",
+    "more info",
+    "more information",
+    "go",
+    "learn more",
 ];
 
 const VIDEO_EXT: &[&str] = &["mp4", "webm", "ogv", "mov", "m4v"];
 const AUDIO_EXT: &[&str] = &["mp3", "ogg", "oga", "wav", "m4a", "aac", "opus"];
 
 /// Renders `lesson`, collecting problems in `diags`.
-pub fn render_lesson(site: &SiteIndex<'_>, lesson: &Lesson, diags: &mut Diagnostics) -> RenderedPage {
+pub fn render_lesson(
+    site: &SiteIndex<'_>,
+    lesson: &Lesson,
+    diags: &mut Diagnostics,
+) -> RenderedPage {
     let mut r = PageRenderer {
         site,
         lesson,
@@ -141,14 +156,18 @@ impl PageRenderer<'_, '_> {
                 let mut h = String::new();
                 if c.args.is_empty() {
                     self.diags.push(
-                        Diagnostic::error("missing-title", &c.file, "expandable section has no title")
-                            .at(c.line, 1)
-                            .help("write the title after `details`: `::: details What counts as PPE?`"),
+                        Diagnostic::error(
+                            "missing-title",
+                            &c.file,
+                            "expandable section has no title",
+                        )
+                        .at(c.line, 1)
+                        .help("write the title after `details`: `::: details What counts as PPE?`"),
                     );
                 }
-                let _ = write!(
+                let _ = writeln!(
                     h,
-                    "<details class=\"course-details\">\n<summary class=\"course-details__summary\"><span class=\"course-details__summary-text\">{}</span></summary>\n<div class=\"course-details__text\">\n",
+                    "<details class=\"course-details\">\n<summary class=\"course-details__summary\"><span class=\"course-details__summary-text\">{}</span></summary>\n<div class=\"course-details__text\">",
                     self.inline(&c.args, &c.file, c.line)
                 );
                 for child in &c.children {
@@ -160,9 +179,13 @@ impl PageRenderer<'_, '_> {
             "tabs" => self.tabs(c),
             "tab" => {
                 self.diags.push(
-                    Diagnostic::error("tab-outside-tabs", &c.file, "`::: tab` must be inside `::: tabs`")
-                        .at(c.line, 1)
-                        .help("wrap the tabs in `::: tabs` … `:::`"),
+                    Diagnostic::error(
+                        "tab-outside-tabs",
+                        &c.file,
+                        "`::: tab` must be inside `::: tabs`",
+                    )
+                    .at(c.line, 1)
+                    .help("wrap the tabs in `::: tabs` … `:::`"),
                 );
                 String::new()
             }
@@ -176,9 +199,18 @@ impl PageRenderer<'_, '_> {
         // Variables apply to answers too (`answer: {{ fire_number }}`), so expand first.
         let mut expanded = c.clone();
         for (no, line) in &mut expanded.lines {
-            *line = self.substitute(line, &c.file, Position { line: *no, column: 1 });
+            *line = self.substitute(
+                line,
+                &c.file,
+                Position {
+                    line: *no,
+                    column: 1,
+                },
+            );
         }
-        let Some(q) = questions::parse(&expanded, self.diags) else { return String::new() };
+        let Some(q) = questions::parse(&expanded, self.diags) else {
+            return String::new();
+        };
         let graded = self.lesson.kind == LessonKind::Assessment;
         let file = c.file.clone();
         self.no_glossary += 1;
@@ -211,7 +243,7 @@ impl PageRenderer<'_, '_> {
                         );
                     }
                     let title = self.inline(&t.args, &t.file, t.line);
-                    let _ = write!(panels, "<div class=\"course-tabs__panel\" id=\"{id}\">\n");
+                    let _ = writeln!(panels, "<div class=\"course-tabs__panel\" id=\"{id}\">");
                     for b in &t.children {
                         panels.push_str(&self.block(b, false));
                     }
@@ -221,15 +253,23 @@ impl PageRenderer<'_, '_> {
                 Block::Markdown { text, file, line } => {
                     let first = text.lines().position(|l| !l.trim().is_empty()).unwrap_or(0);
                     self.diags.push(
-                        Diagnostic::error("text-outside-tab", file, "text inside `::: tabs` must be inside a `::: tab`")
-                            .at(line + first, 1)
-                            .help("start each tab with `::: tab Title` and end it with `:::`"),
+                        Diagnostic::error(
+                            "text-outside-tab",
+                            file,
+                            "text inside `::: tabs` must be inside a `::: tab`",
+                        )
+                        .at(line + first, 1)
+                        .help("start each tab with `::: tab Title` and end it with `:::`"),
                     );
                 }
                 Block::Container(other) => self.diags.push(
-                    Diagnostic::error("text-outside-tab", &other.file, "only `::: tab` sections may be inside `::: tabs`")
-                        .at(other.line, 1)
-                        .help("put this section inside one of the tabs"),
+                    Diagnostic::error(
+                        "text-outside-tab",
+                        &other.file,
+                        "only `::: tab` sections may be inside `::: tabs`",
+                    )
+                    .at(other.line, 1)
+                    .help("put this section inside one of the tabs"),
                 ),
             }
         }
@@ -240,9 +280,14 @@ impl PageRenderer<'_, '_> {
                     .help("use at least two `::: tab` sections, or plain text"),
             );
         }
-        let mut h = String::from("<div class=\"course-tabs\" data-module=\"tabs\">\n<ul class=\"course-tabs__list\">\n");
+        let mut h = String::from(
+            "<div class=\"course-tabs\" data-module=\"tabs\">\n<ul class=\"course-tabs__list\">\n",
+        );
         for (id, title) in &tabs {
-            let _ = write!(h, "<li class=\"course-tabs__item\"><a class=\"course-tabs__tab\" href=\"#{id}\">{title}</a></li>\n");
+            let _ = writeln!(
+                h,
+                "<li class=\"course-tabs__item\"><a class=\"course-tabs__tab\" href=\"#{id}\">{title}</a></li>"
+            );
         }
         h.push_str("</ul>\n");
         h.push_str(&panels);
@@ -251,7 +296,11 @@ impl PageRenderer<'_, '_> {
     }
 
     fn bank(&mut self, c: &Container) -> String {
-        let draw: Option<usize> = c.args.split_whitespace().next().and_then(|a| a.parse().ok());
+        let draw: Option<usize> = c
+            .args
+            .split_whitespace()
+            .next()
+            .and_then(|a| a.parse().ok());
         let n_questions = c
             .children
             .iter()
@@ -259,9 +308,13 @@ impl PageRenderer<'_, '_> {
             .count();
         if self.lesson.kind != LessonKind::Assessment {
             self.diags.push(
-                Diagnostic::warning("bank-outside-assessment", &c.file, "a question bank only draws questions on an assessment page")
-                    .at(c.line, 1)
-                    .help("add `type: assessment` to this page's front matter"),
+                Diagnostic::warning(
+                    "bank-outside-assessment",
+                    &c.file,
+                    "a question bank only draws questions on an assessment page",
+                )
+                .at(c.line, 1)
+                .help("add `type: assessment` to this page's front matter"),
             );
         }
         let draw = match draw {
@@ -286,9 +339,13 @@ impl PageRenderer<'_, '_> {
                         .help("move this text above the `::: bank` line"),
                 ),
                 Block::Container(o) => self.diags.push(
-                    Diagnostic::error("text-in-bank", &o.file, "a question bank holds only questions")
-                        .at(o.line, 1)
-                        .help("move this section out of the bank"),
+                    Diagnostic::error(
+                        "text-in-bank",
+                        &o.file,
+                        "a question bank holds only questions",
+                    )
+                    .at(o.line, 1)
+                    .help("move this section out of the bank"),
                 ),
             }
         }
@@ -322,7 +379,10 @@ impl PageRenderer<'_, '_> {
             self.diags.push(
                 Diagnostic::error("missing-media", &c.file, format!("{what} has no file"))
                     .at(c.line, 1)
-                    .help(format!("write the file after `{what}`: `::: {what} media/clip.{}`", if is_video { "mp4" } else { "mp3" })),
+                    .help(format!(
+                        "write the file after `{what}`: `::: {what} media/clip.{}`",
+                        if is_video { "mp4" } else { "mp3" }
+                    )),
             );
             return String::new();
         }
@@ -330,12 +390,24 @@ impl PageRenderer<'_, '_> {
         let ext = extension(src);
         if !allowed.contains(&ext.as_str()) {
             self.diags.push(
-                Diagnostic::error("media-type", &c.file, format!("`{src}` is not a {what} file"))
-                    .at(c.line, 1)
-                    .help(format!("{what} files end in {}", allowed.join(", "))),
+                Diagnostic::error(
+                    "media-type",
+                    &c.file,
+                    format!("`{src}` is not a {what} file"),
+                )
+                .at(c.line, 1)
+                .help(format!("{what} files end in {}", allowed.join(", "))),
             );
         }
-        let url = self.local_file(src, MediaKind::Media, &c.file, Position { line: c.line, column: 1 });
+        let url = self.local_file(
+            src,
+            MediaKind::Media,
+            &c.file,
+            Position {
+                line: c.line,
+                column: 1,
+            },
+        );
         let captions = match keys.get("captions") {
             Some((v, line)) => self.vtt(v, &c.file, *line),
             None => {
@@ -361,13 +433,24 @@ impl PageRenderer<'_, '_> {
                 .help("write the transcript as text inside the section, after the settings lines");
             self.diags.push(d);
         }
-        let poster = keys
-            .get("poster")
-            .and_then(|(v, line)| self.local_file(v, MediaKind::Media, &c.file, Position { line: *line, column: 1 }));
+        let poster = keys.get("poster").and_then(|(v, line)| {
+            self.local_file(
+                v,
+                MediaKind::Media,
+                &c.file,
+                Position {
+                    line: *line,
+                    column: 1,
+                },
+            )
+        });
         let title = keys.get("title").map(|(t, l)| self.inline(t, &c.file, *l));
         let mut h = String::from("<figure class=\"course-media\">\n");
         let tag = if is_video { "video" } else { "audio" };
-        let _ = write!(h, "<{tag} class=\"course-media__player\" controls preload=\"metadata\"");
+        let _ = write!(
+            h,
+            "<{tag} class=\"course-media__player\" controls preload=\"metadata\""
+        );
         if let Some(p) = poster {
             let _ = write!(h, " poster=\"{}\"", escape(&p));
         }
@@ -376,24 +459,36 @@ impl PageRenderer<'_, '_> {
         }
         h.push_str(">\n");
         if let Some(u) = &url {
-            let _ = write!(h, "<source src=\"{}\" type=\"{}\">\n", escape(u), mime(&ext));
+            let _ = writeln!(h, "<source src=\"{}\" type=\"{}\">", escape(u), mime(&ext));
         }
         if let Some(cap) = captions {
             let lang = &self.site.course.config.language;
-            let _ = write!(h, "<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"Captions\" default>\n", escape(&cap), escape(&lang[..2.min(lang.len())]));
+            let _ = writeln!(
+                h,
+                "<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"Captions\" default>",
+                escape(&cap),
+                escape(&lang[..2.min(lang.len())])
+            );
         }
         if let Some(u) = &url {
-            let _ = write!(h, "<p>Your browser cannot play this {what}. <a href=\"{}\" download>Download the {what}</a>.</p>\n", escape(u));
+            let _ = writeln!(
+                h,
+                "<p>Your browser cannot play this {what}. <a href=\"{}\" download>Download the {what}</a>.</p>",
+                escape(u)
+            );
         }
-        let _ = write!(h, "</{tag}>\n");
+        let _ = writeln!(h, "</{tag}>");
         if let Some(t) = title {
-            let _ = write!(h, "<figcaption class=\"course-media__caption\">{t}</figcaption>\n");
+            let _ = writeln!(
+                h,
+                "<figcaption class=\"course-media__caption\">{t}</figcaption>"
+            );
         }
         if transcript.iter().any(|l| !l.trim().is_empty()) {
             let text = transcript.join("\n");
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<details class=\"course-details course-transcript\">\n<summary class=\"course-details__summary\"><span class=\"course-details__summary-text\">Transcript</span></summary>\n<div class=\"course-details__text\">\n{}</div>\n</details>\n",
+                "<details class=\"course-details course-transcript\">\n<summary class=\"course-details__summary\"><span class=\"course-details__summary-text\">Transcript</span></summary>\n<div class=\"course-details__text\">\n{}</div>\n</details>",
                 self.markdown_nested(&text, &c.file.clone(), transcript_line)
             );
         }
@@ -404,9 +499,13 @@ impl PageRenderer<'_, '_> {
     fn vtt(&mut self, rel: &str, file: &Path, line: usize) -> Option<String> {
         if extension(rel) != "vtt" {
             self.diags.push(
-                Diagnostic::error("captions-format", file, format!("captions `{rel}` are not a WebVTT file"))
-                    .at(line, 1)
-                    .help("captions must be WebVTT (.vtt); most captioning tools can export it"),
+                Diagnostic::error(
+                    "captions-format",
+                    file,
+                    format!("captions `{rel}` are not a WebVTT file"),
+                )
+                .at(line, 1)
+                .help("captions must be WebVTT (.vtt); most captioning tools can export it"),
             );
             return None;
         }
@@ -415,16 +514,26 @@ impl PageRenderer<'_, '_> {
             && !text.trim_start_matches('\u{feff}').starts_with("WEBVTT")
         {
             self.diags.push(
-                Diagnostic::error("captions-format", file, format!("`{rel}` does not start with WEBVTT"))
-                    .at(line, 1)
-                    .help("a WebVTT file's first line is `WEBVTT`"),
+                Diagnostic::error(
+                    "captions-format",
+                    file,
+                    format!("`{rel}` does not start with WEBVTT"),
+                )
+                .at(line, 1)
+                .help("a WebVTT file's first line is `WEBVTT`"),
             );
         }
         self.local_file(rel, MediaKind::Media, file, Position { line, column: 1 })
     }
 
     /// Copies a local file into the output and returns its URL, or reports it missing.
-    fn local_file(&mut self, rel: &str, kind: MediaKind, file: &Path, pos: Position) -> Option<String> {
+    fn local_file(
+        &mut self,
+        rel: &str,
+        kind: MediaKind,
+        file: &Path,
+        pos: Position,
+    ) -> Option<String> {
         if is_external(rel) {
             self.diags.push(
                 Diagnostic::error("external-media", file, format!("`{rel}` is on another site"))
@@ -440,7 +549,9 @@ impl PageRenderer<'_, '_> {
                 self.diags.push(
                     Diagnostic::error("missing-media", file, format!("`{rel}`: {msg}"))
                         .at_pos(pos)
-                        .help("check the file name and folder; paths are relative to the lesson file"),
+                        .help(
+                            "check the file name and folder; paths are relative to the lesson file",
+                        ),
                 );
                 None
             }
@@ -482,7 +593,8 @@ impl PageRenderer<'_, '_> {
             | Options::ENABLE_STRIKETHROUGH
             | Options::ENABLE_HEADING_ATTRIBUTES
             | Options::ENABLE_GFM;
-        let raw: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(text, opts).into_offset_iter().collect();
+        let raw: Vec<(Event<'_>, std::ops::Range<usize>)> =
+            Parser::new_ext(text, opts).into_offset_iter().collect();
         // Join split text runs so variables and glossary terms are seen whole.
         let mut events: Vec<(Event<'_>, usize)> = Vec::with_capacity(raw.len());
         for (ev, range) in raw {
@@ -500,32 +612,61 @@ impl PageRenderer<'_, '_> {
         for (ev, offset) in events {
             let pos = index.position(text, offset);
             match ev {
-                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
                     let n = heading_number(level);
                     if !nested {
                         if n == 1 {
                             self.diags.push(
-                                Diagnostic::warning("heading-level", file, "a lesson's title is its only top-level heading")
-                                    .at_pos(pos)
-                                    .help("start headings inside a lesson at `##`"),
+                                Diagnostic::warning(
+                                    "heading-level",
+                                    file,
+                                    "a lesson's title is its only top-level heading",
+                                )
+                                .at_pos(pos)
+                                .help("start headings inside a lesson at `##`"),
                             );
                         } else if n > self.last_heading + 1 {
                             self.diags.push(
-                                Diagnostic::warning("skipped-heading-level", file, format!("heading level {} follows level {}", n, self.last_heading))
-                                    .at_pos(pos)
-                                    .help(format!("use `{}` here so screen-reader users can follow the structure", "#".repeat(self.last_heading as usize + 1))),
+                                Diagnostic::warning(
+                                    "skipped-heading-level",
+                                    file,
+                                    format!(
+                                        "heading level {} follows level {}",
+                                        n, self.last_heading
+                                    ),
+                                )
+                                .at_pos(pos)
+                                .help(format!(
+                                    "use `{}` here so screen-reader users can follow the structure",
+                                    "#".repeat(self.last_heading as usize + 1)
+                                )),
                             );
                         }
                         self.last_heading = n;
                     }
                     ctx.in_heading = Some((out.len(), String::new()));
-                    out.push(Event::Start(Tag::Heading { level, id, classes, attrs }));
+                    out.push(Event::Start(Tag::Heading {
+                        level,
+                        id,
+                        classes,
+                        attrs,
+                    }));
                 }
                 Event::End(TagEnd::Heading(level)) => {
                     if let Some((idx, text)) = ctx.in_heading.take()
-                        && let Event::Start(Tag::Heading { id, classes, attrs, .. }) = &out[idx]
+                        && let Event::Start(Tag::Heading {
+                            id, classes, attrs, ..
+                        }) = &out[idx]
                     {
-                        let base = id.as_ref().map(|s| s.to_string()).unwrap_or_else(|| slugify(&text));
+                        let base = id
+                            .as_ref()
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| slugify(&text));
                         let mut unique = base.clone();
                         let mut n = 2;
                         while self.page.heading_ids.contains(&unique) {
@@ -542,7 +683,12 @@ impl PageRenderer<'_, '_> {
                     }
                     out.push(Event::End(TagEnd::Heading(level)));
                 }
-                Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
                     let dest = self.substitute(&dest_url, file, pos);
                     let (href, attachment) = self.link_target(&dest, file, pos);
                     ctx.in_link = Some((String::new(), pos, attachment.is_some()));
@@ -580,13 +726,17 @@ impl PageRenderer<'_, '_> {
                         ))));
                     }
                 }
-                Event::Start(Tag::Image { dest_url, title, .. }) => {
+                Event::Start(Tag::Image {
+                    dest_url, title, ..
+                }) => {
                     ctx.in_image = Some((dest_url.to_string(), title.to_string(), pos));
                 }
                 Event::End(TagEnd::Image) => {
                     if let Some((src, title, pos)) = ctx.in_image.take() {
                         let alt = std::mem::take(&mut self.image_alt);
-                        out.push(Event::Html(CowStr::from(self.image(&src, &alt, &title, file, pos))));
+                        out.push(Event::Html(CowStr::from(
+                            self.image(&src, &alt, &title, file, pos),
+                        )));
                     }
                 }
                 Event::Start(Tag::BlockQuote(Some(kind))) => {
@@ -595,7 +745,9 @@ impl PageRenderer<'_, '_> {
                         "<div class=\"course-callout course-callout--{class}\" role=\"note\">\n<p class=\"course-callout__label\"><span class=\"course-visually-hidden\">{label}: </span><span aria-hidden=\"true\">{label}</span></p>\n"
                     ))));
                 }
-                Event::End(TagEnd::BlockQuote(Some(_))) => out.push(Event::Html(CowStr::from("</div>\n"))),
+                Event::End(TagEnd::BlockQuote(Some(_))) => {
+                    out.push(Event::Html(CowStr::from("</div>\n")))
+                }
                 Event::Start(Tag::Table(al)) => {
                     out.push(Event::Html(CowStr::from(
                         "<div class=\"course-table-wrapper\" role=\"region\" aria-label=\"Table\" tabindex=\"0\">\n",
@@ -631,7 +783,11 @@ impl PageRenderer<'_, '_> {
                     if let Some((l, _, _)) = &mut ctx.in_link {
                         l.push_str(&s);
                     }
-                    if ctx.in_heading.is_none() && ctx.in_link.is_none() && self.no_glossary == 0 && !self.site.glossary.is_empty() {
+                    if ctx.in_heading.is_none()
+                        && ctx.in_link.is_none()
+                        && self.no_glossary == 0
+                        && !self.site.glossary.is_empty()
+                    {
                         out.extend(self.glossary_links(&s));
                     } else {
                         out.push(Event::Text(CowStr::from(s)));
@@ -665,10 +821,17 @@ impl PageRenderer<'_, '_> {
         let vars = &self.site.course.config.variables;
         let diags = &mut *self.diags;
         crate::config::expand_variables(text, vars, |name| {
-            let mut d = Diagnostic::error("unknown-variable", file, format!("unknown variable `{name}`")).at_pos(pos);
+            let mut d = Diagnostic::error(
+                "unknown-variable",
+                file,
+                format!("unknown variable `{name}`"),
+            )
+            .at_pos(pos);
             d = match crate::diagnostics::did_you_mean(name, vars.keys().map(String::as_str)) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!("define it in course.toml under [variables]: {name} = \"…\"")),
+                None => d.help(format!(
+                    "define it in course.toml under [variables]: {name} = \"…\""
+                )),
             };
             diags.push(d);
         })
@@ -693,7 +856,11 @@ impl PageRenderer<'_, '_> {
             }
             return (dest.to_string(), None);
         }
-        if dest.contains("://") || dest.starts_with("//") || dest.starts_with("javascript:") || dest.starts_with("data:") {
+        if dest.contains("://")
+            || dest.starts_with("//")
+            || dest.starts_with("javascript:")
+            || dest.starts_with("data:")
+        {
             self.diags.push(
                 Diagnostic::error("external-url", file, format!("`{dest}` is not a link a course can use"))
                     .at_pos(pos)
@@ -742,15 +909,25 @@ impl PageRenderer<'_, '_> {
         } else {
             match self.site.media.file(&target, MediaKind::Attachment) {
                 Ok(url) => {
-                    let size = std::fs::metadata(self.site.course.dir.join(&target)).map(|m| m.len()).unwrap_or(0);
-                    let meta = format!("{}, {}", extension(path_part).to_uppercase(), human_size(size));
+                    let size = std::fs::metadata(self.site.course.dir.join(&target))
+                        .map(|m| m.len())
+                        .unwrap_or(0);
+                    let meta = format!(
+                        "{}, {}",
+                        extension(path_part).to_uppercase(),
+                        human_size(size)
+                    );
                     (url, Some(meta))
                 }
                 Err(msg) => {
                     self.diags.push(
-                        Diagnostic::error("broken-link", file, format!("link to `{path_part}`: {msg}"))
-                            .at_pos(pos)
-                            .help("check the file name; paths are relative to this lesson"),
+                        Diagnostic::error(
+                            "broken-link",
+                            file,
+                            format!("link to `{path_part}`: {msg}"),
+                        )
+                        .at_pos(pos)
+                        .help("check the file name; paths are relative to this lesson"),
                     );
                     (dest.to_string(), None)
                 }
@@ -759,13 +936,12 @@ impl PageRenderer<'_, '_> {
     }
 
     fn external_allowed(&self, url: &str) -> bool {
-        self.site
-            .course
-            .config
-            .links
-            .allow
-            .iter()
-            .any(|a| url.starts_with(a.as_str()) && (a.ends_with('/') || url.len() == a.len() || url[a.len()..].starts_with(['/', '?', '#'])))
+        self.site.course.config.links.allow.iter().any(|a| {
+            url.starts_with(a.as_str())
+                && (a.ends_with('/')
+                    || url.len() == a.len()
+                    || url[a.len()..].starts_with(['/', '?', '#']))
+        })
     }
 
     fn image(&mut self, src: &str, alt: &str, title: &str, file: &Path, pos: Position) -> String {
@@ -778,9 +954,13 @@ impl PageRenderer<'_, '_> {
             );
         } else if looks_like_file_name(alt_t) {
             self.diags.push(
-                Diagnostic::warning("filename-alt", file, format!("alt text `{alt_t}` looks like a file name"))
-                    .at_pos(pos)
-                    .help("describe what the image shows, not what the file is called"),
+                Diagnostic::warning(
+                    "filename-alt",
+                    file,
+                    format!("alt text `{alt_t}` looks like a file name"),
+                )
+                .at_pos(pos)
+                .help("describe what the image shows, not what the file is called"),
             );
         }
         let ext = extension(src);
@@ -788,7 +968,9 @@ impl PageRenderer<'_, '_> {
             self.diags.push(
                 Diagnostic::error("media-as-image", file, format!("`{src}` is not an image"))
                     .at_pos(pos)
-                    .help("use a `::: video` or `::: audio` section, with captions and a transcript"),
+                    .help(
+                        "use a `::: video` or `::: audio` section, with captions and a transcript",
+                    ),
             );
             return String::new();
         }
@@ -801,7 +983,11 @@ impl PageRenderer<'_, '_> {
             return String::new();
         }
         let decorative = alt_t.eq_ignore_ascii_case("decorative");
-        let alt_attr = if decorative { String::new() } else { escape(alt_t) };
+        let alt_attr = if decorative {
+            String::new()
+        } else {
+            escape(alt_t)
+        };
         let path = self.resolve(src, file);
         match self.site.media.image(&path) {
             Ok(img) => {
@@ -812,7 +998,11 @@ impl PageRenderer<'_, '_> {
                             .help(format!("it is shown at most {} pixels wide; save a smaller copy to keep the course quick to edit and share", crate::media::MAX_IMAGE_WIDTH)),
                     );
                 }
-                let title_attr = if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(title)) };
+                let title_attr = if title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" title=\"{}\"", escape(title))
+                };
                 format!(
                     "<img class=\"course-image\" src=\"{}\" alt=\"{alt_attr}\" width=\"{}\" height=\"{}\" loading=\"lazy\"{title_attr}>",
                     escape(&img.url),
@@ -824,7 +1014,9 @@ impl PageRenderer<'_, '_> {
                 self.diags.push(
                     Diagnostic::error("missing-media", file, format!("image `{src}`: {msg}"))
                         .at_pos(pos)
-                        .help("check the file name and folder; paths are relative to the lesson file"),
+                        .help(
+                            "check the file name and folder; paths are relative to the lesson file",
+                        ),
                 );
                 String::new()
             }
@@ -848,8 +1040,13 @@ impl PageRenderer<'_, '_> {
             while let Some(i) = lower[from..].find(&needle) {
                 let s = from + i;
                 let e = s + needle.len();
-                let before_ok = s == 0 || !lower[..s].chars().next_back().is_some_and(char::is_alphanumeric);
-                let after_ok = e == lower.len() || !lower[e..].chars().next().is_some_and(char::is_alphanumeric);
+                let before_ok = s == 0
+                    || !lower[..s]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric);
+                let after_ok = e == lower.len()
+                    || !lower[e..].chars().next().is_some_and(char::is_alphanumeric);
                 let overlaps = hits.iter().any(|(hs, he, _)| s < *he && *hs < e);
                 if before_ok && after_ok && !overlaps {
                     hits.push((s, e, anchor.clone()));
@@ -865,7 +1062,9 @@ impl PageRenderer<'_, '_> {
             if s > last {
                 events.push(Event::Text(CowStr::from(text[last..s].to_string())));
             }
-            events.push(Event::InlineHtml(CowStr::from(format!("<a class=\"course-glossary-term\" href=\"glossary.html#{anchor}\">"))));
+            events.push(Event::InlineHtml(CowStr::from(format!(
+                "<a class=\"course-glossary-term\" href=\"glossary.html#{anchor}\">"
+            ))));
             events.push(Event::Text(CowStr::from(text[s..e].to_string())));
             events.push(Event::InlineHtml(CowStr::from("</a>")));
             last = e;
@@ -882,7 +1081,10 @@ impl PageRenderer<'_, '_> {
             let mut rest = html;
             while let Some(i) = rest.find(attr) {
                 let v = rest[i + attr.len()..].trim_start_matches(['"', '\'']);
-                let url: String = v.chars().take_while(|c| !matches!(c, '"' | '\'' | ' ' | '>')).collect();
+                let url: String = v
+                    .chars()
+                    .take_while(|c| !matches!(c, '"' | '\'' | ' ' | '>'))
+                    .collect();
                 let external = is_external(&url) || url.starts_with("//");
                 if external && (attr != "href=" || !self.external_allowed(&url)) {
                     self.diags.push(
@@ -984,7 +1186,8 @@ fn looks_like_file_name(alt: &str) -> bool {
     let l = alt.to_ascii_lowercase();
     let ext = extension(&l);
     let image_ext = ["png", "jpg", "jpeg", "gif", "svg", "webp"].contains(&ext.as_str());
-    let camera = (l.starts_with("img_") || l.starts_with("dsc") || l.starts_with("image")) && l.chars().any(|c| c.is_ascii_digit());
+    let camera = (l.starts_with("img_") || l.starts_with("dsc") || l.starts_with("image"))
+        && l.chars().any(|c| c.is_ascii_digit());
     image_ext || camera || ["image", "picture", "photo", "img", "graphic"].contains(&l.as_str())
 }
 
@@ -1015,16 +1218,30 @@ pub fn check_links(pages: &BTreeMap<String, RenderedPage>, diags: &mut Diagnosti
     for page in pages.values() {
         for link in &page.links {
             let Some(anchor) = &link.anchor else { continue };
-            let Some(target) = pages.get(&link.page) else { continue };
+            let Some(target) = pages.get(&link.page) else {
+                continue;
+            };
             let known = target.heading_ids.contains(anchor)
-                || target.questions.iter().any(|q| format!("q-{}", q.id) == *anchor)
+                || target
+                    .questions
+                    .iter()
+                    .any(|q| format!("q-{}", q.id) == *anchor)
                 || anchor.starts_with("tab-") && target.html.contains(&format!("id=\"{anchor}\""));
             if !known {
-                let mut d = Diagnostic::error("broken-anchor", &link.file, format!("there is no heading `#{anchor}` on page `{}`", link.page))
-                    .at_pos(link.position);
-                d = match crate::diagnostics::did_you_mean(anchor, target.heading_ids.iter().map(String::as_str)) {
+                let mut d = Diagnostic::error(
+                    "broken-anchor",
+                    &link.file,
+                    format!("there is no heading `#{anchor}` on page `{}`", link.page),
+                )
+                .at_pos(link.position);
+                d = match crate::diagnostics::did_you_mean(
+                    anchor,
+                    target.heading_ids.iter().map(String::as_str),
+                ) {
                     Some(s) => d.help(format!("did you mean `#{s}`?")),
-                    None => d.help("anchors are headings' ids: the heading text in lower case with hyphens"),
+                    None => d.help(
+                        "anchors are headings' ids: the heading text in lower case with hyphens",
+                    ),
                 };
                 diags.push(d);
             }

@@ -50,7 +50,12 @@ struct Entry {
 #[derive(Debug, Clone)]
 enum Job {
     Copy(PathBuf),
-    Resize { src: PathBuf, hash: String, width: u32, height: u32 },
+    Resize {
+        src: PathBuf,
+        hash: String,
+        width: u32,
+        height: u32,
+    },
 }
 
 #[derive(Default)]
@@ -148,7 +153,11 @@ impl Media {
 
     /// Registers an image and returns how to show it.
     pub fn image(&self, rel: &Path) -> Result<ImageInfo, String> {
-        let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = rel
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if ext == "svg" {
             let url = self.file(rel, MediaKind::Media)?;
             return Ok(ImageInfo {
@@ -161,7 +170,9 @@ impl Media {
             });
         }
         if !["png", "jpg", "jpeg", "gif", "webp"].contains(&ext.as_str()) {
-            return Err(format!("`.{ext}` is not an image format courses can use (png, jpg, gif, webp, svg)"));
+            return Err(format!(
+                "`.{ext}` is not an image format courses can use (png, jpg, gif, webp, svg)"
+            ));
         }
         let e = self.entry(rel, true)?;
         let (w, h) = e.dims.unwrap_or((0, 0));
@@ -184,7 +195,11 @@ impl Media {
         };
         let out = PathBuf::from("media").join(hashed_name(rel, &e.hash, suffix));
         let url = url_of(&out);
-        self.state.lock().expect("media state").jobs.insert(out, job);
+        self.state
+            .lock()
+            .expect("media state")
+            .jobs
+            .insert(out, job);
         Ok(ImageInfo {
             url,
             width: ow,
@@ -209,14 +224,19 @@ impl Media {
                 let target = out_dir.join(out);
                 match job {
                     Job::Copy(src) => {
-                        let want = std::fs::metadata(self.course_dir.join(src)).map(|m| m.len()).ok();
+                        let want = std::fs::metadata(self.course_dir.join(src))
+                            .map(|m| m.len())
+                            .ok();
                         std::fs::metadata(&target).map(|m| m.len()).ok() != want
                     }
                     Job::Resize { .. } => !target.exists(),
                 }
             })
             .collect();
-        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8);
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .min(8);
         let next = std::sync::atomic::AtomicUsize::new(0);
         let errors = Mutex::new(Vec::new());
         std::thread::scope(|scope| {
@@ -226,7 +246,10 @@ impl Media {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some((out, job)) = todo.get(i) else { break };
                         if let Err(e) = self.run(job, &out_dir.join(out), &cache) {
-                            errors.lock().expect("errors").push(format!("{}: {e}", out.display()));
+                            errors
+                                .lock()
+                                .expect("errors")
+                                .push(format!("{}: {e}", out.display()));
                         }
                     }
                 });
@@ -248,12 +271,22 @@ impl Media {
             Job::Copy(src) => {
                 std::fs::copy(self.course_dir.join(src), target).map_err(|e| e.to_string())?;
             }
-            Job::Resize { src, hash, width, height } => {
-                let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("png").to_ascii_lowercase();
+            Job::Resize {
+                src,
+                hash,
+                width,
+                height,
+            } => {
+                let ext = src
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("png")
+                    .to_ascii_lowercase();
                 let cached = cache.join(format!("{hash}-{width}.{ext}"));
                 if !cached.exists() {
                     let img = image::open(self.course_dir.join(src)).map_err(|e| e.to_string())?;
-                    let small = img.resize_exact(*width, *height, image::imageops::FilterType::Triangle);
+                    let small =
+                        img.resize_exact(*width, *height, image::imageops::FilterType::Triangle);
                     std::fs::create_dir_all(cache).map_err(|e| e.to_string())?;
                     let tmp = cache.join(format!("{hash}-{width}.tmp.{ext}"));
                     let mut buf = Vec::new();
@@ -263,7 +296,8 @@ impl Media {
                             .map_err(|e| e.to_string())?;
                     } else {
                         let rgb = small.to_rgb8();
-                        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 82);
+                        let mut enc =
+                            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 82);
                         enc.encode_image(&rgb).map_err(|e| e.to_string())?;
                     }
                     std::fs::write(&tmp, &buf).map_err(|e| e.to_string())?;
@@ -295,9 +329,19 @@ fn hashed_name(rel: &Path, hash: &str, width: Option<u32>) -> String {
     let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("file");
     let stem: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("bin").to_ascii_lowercase();
+    let ext = rel
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("bin")
+        .to_ascii_lowercase();
     match width {
         Some(w) => format!("{stem}-{}-{w}.{ext}", &hash[..8]),
         None => format!("{stem}-{}.{ext}", &hash[..8]),
@@ -313,8 +357,10 @@ fn url_of(p: &Path) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

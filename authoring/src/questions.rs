@@ -41,7 +41,13 @@ const KIND_NAMES: &[(&str, Kind)] = &[
 ];
 
 /// Keys a question may hold, as `key: value` lines after its prompt.
-const KEYS: &[&str] = &["answer", "tolerance", "case-sensitive", "correct", "incorrect"];
+const KEYS: &[&str] = &[
+    "answer",
+    "tolerance",
+    "case-sensitive",
+    "correct",
+    "incorrect",
+];
 
 /// One option of a choice question, or one item of a matching or ordering question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,16 +95,24 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
                 id = Some(rest.to_string());
             } else {
                 diags.push(
-                    Diagnostic::error("invalid-id", file, format!("question id `{rest}` is not a valid id"))
-                        .at(c.line, 1)
-                        .help("use lower-case letters, digits and hyphens, such as #five-moments"),
+                    Diagnostic::error(
+                        "invalid-id",
+                        file,
+                        format!("question id `{rest}` is not a valid id"),
+                    )
+                    .at(c.line, 1)
+                    .help("use lower-case letters, digits and hyphens, such as #five-moments"),
                 );
             }
         } else if let Some((_, k)) = KIND_NAMES.iter().find(|(n, _)| *n == arg) {
             kind = Some(*k);
         } else {
-            let mut d = Diagnostic::error("unknown-question-type", file, format!("unknown question type `{arg}`"))
-                .at(c.line, 1);
+            let mut d = Diagnostic::error(
+                "unknown-question-type",
+                file,
+                format!("unknown question type `{arg}`"),
+            )
+            .at(c.line, 1);
             let names = KIND_NAMES.iter().map(|(n, _)| *n);
             d = match did_you_mean(arg, names) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
@@ -131,7 +145,10 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
             }
             continue;
         }
-        if let Some(fb) = t.strip_prefix('>').filter(|_| indented && !choices.is_empty()) {
+        if let Some(fb) = t
+            .strip_prefix('>')
+            .filter(|_| indented && !choices.is_empty())
+        {
             let last = choices.last_mut().expect("checked non-empty");
             let fb = fb.trim();
             last.feedback = Some(match last.feedback.take() {
@@ -167,8 +184,12 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
                 continue;
             }
             if prompt_done && !key.contains(' ') {
-                let mut d = Diagnostic::error("unknown-key", file, format!("unknown question key `{}`", k.trim()))
-                    .at(*no, 1);
+                let mut d = Diagnostic::error(
+                    "unknown-key",
+                    file,
+                    format!("unknown question key `{}`", k.trim()),
+                )
+                .at(*no, 1);
                 d = match did_you_mean(&key, KEYS.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help(format!("the keys are: {}", KEYS.join(", "))),
@@ -179,9 +200,15 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
         }
         if prompt_done {
             diags.push(
-                Diagnostic::error("question-syntax", file, "text after the answers is not part of any answer")
-                    .at(*no, 1)
-                    .help("put the question text before the answers; indent option feedback as `  > …`"),
+                Diagnostic::error(
+                    "question-syntax",
+                    file,
+                    "text after the answers is not part of any answer",
+                )
+                .at(*no, 1)
+                .help(
+                    "put the question text before the answers; indent option feedback as `  > …`",
+                ),
             );
             continue;
         }
@@ -189,19 +216,35 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
     }
     let prompt = prompt.join("\n").trim().to_string();
     let err = |diags: &mut Diagnostics, code: &'static str, msg: String, help: &str| {
-        diags.push(Diagnostic::error(code, file, msg).at(c.line, 1).help(help.to_string()));
+        diags.push(
+            Diagnostic::error(code, file, msg)
+                .at(c.line, 1)
+                .help(help.to_string()),
+        );
     };
     if prompt.is_empty() {
-        err(diags, "question-no-prompt", "question has no text".into(), "write the question on the lines after `::: question`");
+        err(
+            diags,
+            "question-no-prompt",
+            "question has no text".into(),
+            "write the question on the lines after `::: question`",
+        );
     }
-    let get = |name: &str| keys.iter().find(|(k, _, _)| *k == name).map(|(_, v, l)| (v.clone(), *l));
+    let get = |name: &str| {
+        keys.iter()
+            .find(|(k, _, _)| *k == name)
+            .map(|(_, v, l)| (v.clone(), *l))
+    };
     let mut q = Question {
         id: String::new(),
         kind,
         prompt,
         choices,
         answers: Vec::new(),
-        case_sensitive: matches!(get("case-sensitive").map(|(v, _)| v).as_deref(), Some("yes" | "true")),
+        case_sensitive: matches!(
+            get("case-sensitive").map(|(v, _)| v).as_deref(),
+            Some("yes" | "true")
+        ),
         range: None,
         correct_feedback: get("correct").map(|(v, _)| v),
         incorrect_feedback: get("incorrect").map(|(v, _)| v),
@@ -212,13 +255,28 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
         Kind::Single | Kind::Multiple => {
             let n_correct = q.choices.iter().filter(|c| c.correct).count();
             if q.choices.len() < 2 {
-                err(diags, "question-options", "a choice question needs at least two options".into(), "list options as `- [ ] wrong` and `- [x] right`");
+                err(
+                    diags,
+                    "question-options",
+                    "a choice question needs at least two options".into(),
+                    "list options as `- [ ] wrong` and `- [x] right`",
+                );
             }
             if n_correct == 0 {
-                err(diags, "no-correct-answer", "question has no correct answer".into(), "mark the right option with an x: `- [x] Five`");
+                err(
+                    diags,
+                    "no-correct-answer",
+                    "question has no correct answer".into(),
+                    "mark the right option with an x: `- [x] Five`",
+                );
             }
             if kind == Kind::Single && n_correct > 1 {
-                err(diags, "several-correct-answers", format!("single-choice question has {n_correct} correct answers"), "use `::: question multiple` when more than one option is right");
+                err(
+                    diags,
+                    "several-correct-answers",
+                    format!("single-choice question has {n_correct} correct answers"),
+                    "use `::: question multiple` when more than one option is right",
+                );
             }
         }
         Kind::TrueFalse => {
@@ -226,74 +284,151 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
                 match get("answer").map(|(v, l)| (v.to_ascii_lowercase(), l)) {
                     Some((v, _)) if v == "true" || v == "false" => {
                         q.choices = vec![
-                            Choice { id: "true".into(), text: "True".into(), correct: v == "true", feedback: None, matches: None },
-                            Choice { id: "false".into(), text: "False".into(), correct: v == "false", feedback: None, matches: None },
+                            Choice {
+                                id: "true".into(),
+                                text: "True".into(),
+                                correct: v == "true",
+                                feedback: None,
+                                matches: None,
+                            },
+                            Choice {
+                                id: "false".into(),
+                                text: "False".into(),
+                                correct: v == "false",
+                                feedback: None,
+                                matches: None,
+                            },
                         ];
                     }
                     Some((v, l)) => diags.push(
-                        Diagnostic::error("invalid-answer", file, format!("a true-false answer is `true` or `false`, not `{v}`"))
-                            .at(l, 1)
-                            .help("write `answer: true` or `answer: false`"),
+                        Diagnostic::error(
+                            "invalid-answer",
+                            file,
+                            format!("a true-false answer is `true` or `false`, not `{v}`"),
+                        )
+                        .at(l, 1)
+                        .help("write `answer: true` or `answer: false`"),
                     ),
-                    None => err(diags, "no-correct-answer", "true-false question has no answer".into(), "add `answer: true` or `answer: false`"),
+                    None => err(
+                        diags,
+                        "no-correct-answer",
+                        "true-false question has no answer".into(),
+                        "add `answer: true` or `answer: false`",
+                    ),
                 }
             } else {
                 if q.choices.len() != 2 {
-                    err(diags, "question-options", "a true-false question has exactly two options".into(), "list `- [x] True` and `- [ ] False`");
+                    err(
+                        diags,
+                        "question-options",
+                        "a true-false question has exactly two options".into(),
+                        "list `- [x] True` and `- [ ] False`",
+                    );
                 }
                 if q.choices.iter().filter(|c| c.correct).count() != 1 {
-                    err(diags, "no-correct-answer", "mark exactly one of the two options correct".into(), "mark the right option with an x: `- [x] True`");
+                    err(
+                        diags,
+                        "no-correct-answer",
+                        "mark exactly one of the two options correct".into(),
+                        "mark the right option with an x: `- [x] True`",
+                    );
                 }
             }
         }
         Kind::FillIn => match get("answer") {
             Some((v, _)) => {
-                q.answers = v.split('|').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+                q.answers = v
+                    .split('|')
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty())
+                    .collect();
                 if q.answers.is_empty() {
-                    err(diags, "no-correct-answer", "fill-in question has an empty answer".into(), "write accepted answers separated by |, such as `answer: MRSA | meticillin-resistant Staphylococcus aureus`");
+                    err(
+                        diags,
+                        "no-correct-answer",
+                        "fill-in question has an empty answer".into(),
+                        "write accepted answers separated by |, such as `answer: MRSA | meticillin-resistant Staphylococcus aureus`",
+                    );
                 }
             }
-            None => err(diags, "no-correct-answer", "fill-in question has no answer".into(), "add `answer: …`, with alternatives separated by |"),
+            None => err(
+                diags,
+                "no-correct-answer",
+                "fill-in question has no answer".into(),
+                "add `answer: …`, with alternatives separated by |",
+            ),
         },
         Kind::Numeric => match get("answer") {
             Some((v, l)) => match v.parse::<f64>() {
                 Ok(x) => {
                     let tol = match get("tolerance") {
-                        Some((t, tl)) => t.parse::<f64>().ok().filter(|t| *t >= 0.0).unwrap_or_else(|| {
-                            diags.push(
-                                Diagnostic::error("invalid-answer", file, format!("tolerance `{t}` is not a positive number"))
+                        Some((t, tl)) => t
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|t| *t >= 0.0)
+                            .unwrap_or_else(|| {
+                                diags.push(
+                                    Diagnostic::error(
+                                        "invalid-answer",
+                                        file,
+                                        format!("tolerance `{t}` is not a positive number"),
+                                    )
                                     .at(tl, 1)
                                     .help("write it as a number, such as `tolerance: 0.5`"),
-                            );
-                            0.0
-                        }),
+                                );
+                                0.0
+                            }),
                         None => 0.0,
                     };
                     q.range = Some((x - tol, x + tol));
                 }
                 Err(_) => diags.push(
-                    Diagnostic::error("invalid-answer", file, format!("numeric answer `{v}` is not a number"))
-                        .at(l, 1)
-                        .help("write digits with a dot for decimals, such as `answer: 37.5`"),
+                    Diagnostic::error(
+                        "invalid-answer",
+                        file,
+                        format!("numeric answer `{v}` is not a number"),
+                    )
+                    .at(l, 1)
+                    .help("write digits with a dot for decimals, such as `answer: 37.5`"),
                 ),
             },
-            None => err(diags, "no-correct-answer", "numeric question has no answer".into(), "add `answer: 20`, and `tolerance: 2` to accept 18 to 22"),
+            None => err(
+                diags,
+                "no-correct-answer",
+                "numeric question has no answer".into(),
+                "add `answer: 20`, and `tolerance: 2` to accept 18 to 22",
+            ),
         },
         Kind::Matching => {
             if q.choices.len() < 2 || q.choices.iter().any(|c| c.matches.is_none()) {
-                err(diags, "question-options", "a matching question needs at least two `- left -> right` pairs".into(), "write each pair as `- Alcohol hand rub -> 20 to 30 seconds`");
+                err(
+                    diags,
+                    "question-options",
+                    "a matching question needs at least two `- left -> right` pairs".into(),
+                    "write each pair as `- Alcohol hand rub -> 20 to 30 seconds`",
+                );
             }
         }
         Kind::Ordering => {
             if q.choices.len() < 2 {
-                err(diags, "question-options", "an ordering question needs at least two numbered steps".into(), "list the steps in the right order as `1. Wet hands`, `2. Apply soap`…");
+                err(
+                    diags,
+                    "question-options",
+                    "an ordering question needs at least two numbered steps".into(),
+                    "list the steps in the right order as `1. Wet hands`, `2. Apply soap`…",
+                );
             }
         }
     }
     let mut texts: Vec<&str> = q.choices.iter().map(|c| c.text.as_str()).collect();
     texts.sort_unstable();
     if texts.windows(2).any(|w| w[0] == w[1]) {
-        err(diags, "duplicate-option", "two options have the same text".into(), "make each option different");
+        err(
+            diags,
+            "duplicate-option",
+            "two options have the same text".into(),
+            "make each option different",
+        );
     }
     q.id = id.unwrap_or_else(|| derived_id(kind, &q.prompt));
     Some(q)
@@ -324,7 +459,10 @@ fn ordered_item(t: &str) -> Option<&str> {
     if digits == 0 {
         return None;
     }
-    t[digits..].strip_prefix(". ").or_else(|| t[digits..].strip_prefix(") ")).map(str::trim)
+    t[digits..]
+        .strip_prefix(". ")
+        .or_else(|| t[digits..].strip_prefix(") "))
+        .map(str::trim)
 }
 
 /// A short, stable id for a piece of text.
@@ -337,7 +475,11 @@ pub fn short_hash(text: &str) -> String {
 }
 
 fn derived_id(kind: Kind, prompt: &str) -> String {
-    let normal: String = prompt.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let normal: String = prompt
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     let d = Sha256::digest(format!("{kind:?}\n{normal}").as_bytes());
     let hex = d.iter().take(4).fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -347,14 +489,26 @@ fn derived_id(kind: Kind, prompt: &str) -> String {
 }
 
 /// Reports questions that share an id anywhere in the course.
-pub fn check_unique_ids<'a>(questions: impl IntoIterator<Item = &'a Question>, diags: &mut Diagnostics) {
+pub fn check_unique_ids<'a>(
+    questions: impl IntoIterator<Item = &'a Question>,
+    diags: &mut Diagnostics,
+) {
     let mut seen: std::collections::BTreeMap<&str, (&Path, usize)> = Default::default();
     for q in questions {
         if let Some((file, line)) = seen.get(q.id.as_str()) {
             diags.push(
-                Diagnostic::error("duplicate-question-id", &q.file, format!("question id `{}` is already used at {}:{}", q.id, file.display(), line))
-                    .at(q.line, 1)
-                    .help("give each question its own id, such as `::: question single #moments-2`"),
+                Diagnostic::error(
+                    "duplicate-question-id",
+                    &q.file,
+                    format!(
+                        "question id `{}` is already used at {}:{}",
+                        q.id,
+                        file.display(),
+                        line
+                    ),
+                )
+                .at(q.line, 1)
+                .help("give each question its own id, such as `::: question single #moments-2`"),
             );
         } else {
             seen.insert(&q.id, (&q.file, q.line));
@@ -389,35 +543,52 @@ pub fn render_html(
     let single_para = prompt_html.matches("<p>").count() == 1
         && prompt_html.starts_with("<p>")
         && prompt_html.trim_end().ends_with("</p>");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<form class=\"course-question\" id=\"q-{id}\" data-question=\"{id}\" data-kind=\"{}\"{}>\n",
+        "<form class=\"course-question\" id=\"q-{id}\" data-question=\"{id}\" data-kind=\"{}\"{}>",
         kind_name(q.kind),
         if graded { " data-graded=\"true\"" } else { "" }
     );
-    let described = if single_para { String::new() } else { format!(" aria-describedby=\"q-{id}-prompt\"") };
-    let _ = write!(h, "<fieldset class=\"course-question__fieldset\"{described}>\n<legend class=\"course-question__legend\">");
+    let described = if single_para {
+        String::new()
+    } else {
+        format!(" aria-describedby=\"q-{id}-prompt\"")
+    };
+    let _ = write!(
+        h,
+        "<fieldset class=\"course-question__fieldset\"{described}>\n<legend class=\"course-question__legend\">"
+    );
     if single_para {
-        let inner = prompt_html.trim_end().trim_start_matches("<p>").trim_end_matches("</p>");
+        let inner = prompt_html
+            .trim_end()
+            .trim_start_matches("<p>")
+            .trim_end_matches("</p>");
         let _ = write!(h, "{inner}");
     } else {
         h.push_str("Question");
     }
     h.push_str("</legend>\n");
     if !single_para {
-        let _ = write!(h, "<div class=\"course-question__prompt\" id=\"q-{id}-prompt\">{prompt_html}</div>\n");
+        let _ = writeln!(
+            h,
+            "<div class=\"course-question__prompt\" id=\"q-{id}-prompt\">{prompt_html}</div>"
+        );
     }
     match q.kind {
         Kind::Single | Kind::TrueFalse | Kind::Multiple => {
-            let input = if q.kind == Kind::Multiple { "checkbox" } else { "radio" };
+            let input = if q.kind == Kind::Multiple {
+                "checkbox"
+            } else {
+                "radio"
+            };
             if q.kind == Kind::Multiple {
                 h.push_str("<p class=\"course-hint\">Select all that apply.</p>\n");
             }
             h.push_str("<div class=\"course-choices\">\n");
             for c in &q.choices {
-                let _ = write!(
+                let _ = writeln!(
                     h,
-                    "<div class=\"course-choice\"><input class=\"course-choice__input\" type=\"{input}\" name=\"q-{id}\" id=\"q-{id}-{cid}\" value=\"{cid}\"><label class=\"course-choice__label\" for=\"q-{id}-{cid}\">{text}</label></div>\n",
+                    "<div class=\"course-choice\"><input class=\"course-choice__input\" type=\"{input}\" name=\"q-{id}\" id=\"q-{id}-{cid}\" value=\"{cid}\"><label class=\"course-choice__label\" for=\"q-{id}-{cid}\">{text}</label></div>",
                     cid = c.id,
                     text = inline(&c.text, q.line)
                 );
@@ -425,11 +596,19 @@ pub fn render_html(
             h.push_str("</div>\n");
         }
         Kind::FillIn | Kind::Numeric => {
-            let mode = if q.kind == Kind::Numeric { " inputmode=\"decimal\"" } else { "" };
-            let label = if q.kind == Kind::Numeric { "Your answer (a number)" } else { "Your answer" };
-            let _ = write!(
+            let mode = if q.kind == Kind::Numeric {
+                " inputmode=\"decimal\""
+            } else {
+                ""
+            };
+            let label = if q.kind == Kind::Numeric {
+                "Your answer (a number)"
+            } else {
+                "Your answer"
+            };
+            let _ = writeln!(
                 h,
-                "<div class=\"course-field\"><label class=\"course-label\" for=\"q-{id}-input\">{label}</label><input class=\"course-input\" type=\"text\" id=\"q-{id}-input\" name=\"q-{id}\" autocomplete=\"off\" spellcheck=\"false\"{mode}></div>\n"
+                "<div class=\"course-field\"><label class=\"course-label\" for=\"q-{id}-input\">{label}</label><input class=\"course-input\" type=\"text\" id=\"q-{id}-input\" name=\"q-{id}\" autocomplete=\"off\" spellcheck=\"false\"{mode}></div>"
             );
         }
         Kind::Matching => {
@@ -457,10 +636,16 @@ pub fn render_html(
             let n = q.choices.len();
             let mut shown: Vec<&Choice> = q.choices.iter().collect();
             shown.sort_by(|a, b| a.id.cmp(&b.id));
-            if shown.iter().map(|c| &c.id).eq(q.choices.iter().map(|c| &c.id)) {
+            if shown
+                .iter()
+                .map(|c| &c.id)
+                .eq(q.choices.iter().map(|c| &c.id))
+            {
                 shown.reverse();
             }
-            h.push_str("<p class=\"course-hint\">Give each step its position, starting from 1.</p>\n");
+            h.push_str(
+                "<p class=\"course-hint\">Give each step its position, starting from 1.</p>\n",
+            );
             for c in shown {
                 let _ = write!(
                     h,
@@ -479,17 +664,31 @@ pub fn render_html(
     if !graded {
         h.push_str("<button type=\"submit\" class=\"course-button course-button--secondary\">Check answer</button>\n");
     }
-    let _ = write!(h, "<div class=\"course-feedback\" id=\"q-{id}-feedback\" role=\"status\" aria-live=\"polite\"></div>\n");
+    let _ = writeln!(
+        h,
+        "<div class=\"course-feedback\" id=\"q-{id}-feedback\" role=\"status\" aria-live=\"polite\"></div>"
+    );
     let key = Key {
         kind: q.kind,
         correct: match q.kind {
             Kind::Matching => q
                 .choices
                 .iter()
-                .map(|c| format!("{}.{}", c.id, short_hash(c.matches.as_deref().unwrap_or(""))))
+                .map(|c| {
+                    format!(
+                        "{}.{}",
+                        c.id,
+                        short_hash(c.matches.as_deref().unwrap_or(""))
+                    )
+                })
                 .collect(),
             Kind::Ordering => q.choices.iter().map(|c| c.id.clone()).collect(),
-            _ => q.choices.iter().filter(|c| c.correct).map(|c| c.id.clone()).collect(),
+            _ => q
+                .choices
+                .iter()
+                .filter(|c| c.correct)
+                .map(|c| c.id.clone())
+                .collect(),
         },
         answers: &q.answers,
         case_sensitive: q.case_sensitive,
@@ -497,15 +696,19 @@ pub fn render_html(
         feedback: q
             .choices
             .iter()
-            .filter_map(|c| c.feedback.as_ref().map(|f| (c.id.clone(), inline(f, q.line))))
+            .filter_map(|c| {
+                c.feedback
+                    .as_ref()
+                    .map(|f| (c.id.clone(), inline(f, q.line)))
+            })
             .collect(),
         correct_feedback: q.correct_feedback.as_ref().map(|f| inline(f, q.line)),
         incorrect_feedback: q.incorrect_feedback.as_ref().map(|f| inline(f, q.line)),
     };
     let json = serde_json::to_string(&key).unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<script type=\"application/json\" class=\"course-question__key\">\"{}\"</script>\n</form>\n",
+        "<script type=\"application/json\" class=\"course-question__key\">\"{}\"</script>\n</form>",
         encode_key(id, &json)
     );
     h
@@ -538,8 +741,14 @@ pub fn encode_key(question_id: &str, json: &str) -> String {
 /// The inverse of [`encode_key`], for tests and tools.
 pub fn decode_key(question_id: &str, encoded: &str) -> Option<String> {
     let key: Vec<u8> = format!("{question_id}:course").bytes().collect();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
-    let plain: Vec<u8> = bytes.iter().enumerate().map(|(i, b)| b ^ key[i % key.len()]).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let plain: Vec<u8> = bytes
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ key[i % key.len()])
+        .collect();
     String::from_utf8(plain).ok()
 }
 
@@ -568,7 +777,11 @@ mod tests {
             args: args.into(),
             file: "l.md".into(),
             line: 10,
-            lines: body.lines().enumerate().map(|(i, l)| (11 + i, l.to_string())).collect(),
+            lines: body
+                .lines()
+                .enumerate()
+                .map(|(i, l)| (11 + i, l.to_string()))
+                .collect(),
             children: vec![],
         }
     }
@@ -598,7 +811,10 @@ mod tests {
     #[test]
     fn derived_ids_ignore_position_and_spacing() {
         let (a, _) = q("single", "How many  moments?\n- [x] Five\n- [ ] Six\n");
-        let (b, _) = q("single", "How many moments?\n- [ ] Six\n- [x] Five\n- [ ] Seven\n");
+        let (b, _) = q(
+            "single",
+            "How many moments?\n- [ ] Six\n- [x] Five\n- [ ] Seven\n",
+        );
         assert_eq!(a.unwrap().id, b.unwrap().id);
     }
 
@@ -614,7 +830,10 @@ mod tests {
         let (n, d) = q("numeric", "Seconds?\n\nanswer: 20\ntolerance: 2\n");
         assert!(d.is_empty());
         assert_eq!(n.unwrap().range, Some((18.0, 22.0)));
-        let (f, _) = q("fill-in", "Name it\nanswer: MRSA | Meticillin-resistant Staphylococcus aureus\n");
+        let (f, _) = q(
+            "fill-in",
+            "Name it\nanswer: MRSA | Meticillin-resistant Staphylococcus aureus\n",
+        );
         assert_eq!(f.unwrap().answers.len(), 2);
         let (m, d) = q("matching", "Match\n- Rub -> 20 s\n- Wash -> 40 s\n");
         assert!(d.is_empty(), "{d:?}");
@@ -629,7 +848,10 @@ mod tests {
     #[test]
     fn unknown_type_and_key_suggest_fixes() {
         let (_, d) = q("multiple-choise", "x\n");
-        assert_eq!(d[0].help.as_deref(), Some("did you mean `multiple-choice`?"));
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `multiple-choice`?")
+        );
         let (_, d) = q("fill-in", "x\nanswer: a\ncorect: yes\n");
         assert_eq!(d[0].help.as_deref(), Some("did you mean `correct`?"));
     }

@@ -115,14 +115,22 @@ pub async fn serve_on(
     });
     let app = Router::new()
         .route("/__course/wait", get(wait))
-        .route("/__course/reload.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], RELOAD_JS) }))
+        .route(
+            "/__course/reload.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], RELOAD_JS) }),
+        )
         .fallback(get(file))
         .with_state(state);
     let addr: SocketAddr = listener.local_addr()?;
-    println!("Previewing {} at http://{addr}/ (Ctrl+C to stop)", course_dir.display());
+    println!(
+        "Previewing {} at http://{addr}/ (Ctrl+C to stop)",
+        course_dir.display()
+    );
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }
 
@@ -134,7 +142,11 @@ fn rebuild(course_dir: &Path, out_dir: &Path, opts: &BuildOptions, tx: &watch::S
             if !r.diagnostics.is_empty() {
                 eprint!("{}", r.diagnostics.render(course_dir));
             }
-            eprintln!("Rebuilt {} pages in {} ms", r.pages, started.elapsed().as_millis());
+            eprintln!(
+                "Rebuilt {} pages in {} ms",
+                r.pages,
+                started.elapsed().as_millis()
+            );
             tx.send_replace(Status {
                 version,
                 problems: None,
@@ -170,11 +182,7 @@ async fn wait(State(state): State<Arc<AppState>>, Query(q): Query<WaitQuery>) ->
         let _ = tokio::time::timeout(Duration::from_secs(25), rx.changed()).await;
     }
     let status = rx.borrow().clone();
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(status),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(status)).into_response()
 }
 
 async fn file(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
@@ -204,7 +212,14 @@ async fn file(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
     } else {
         bytes
     };
-    ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, ctype),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The content type of a file in a built course.

@@ -46,7 +46,10 @@ pub fn prepare(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Opti
     }
     markdown::check_links(&pages, diags);
     questions::check_unique_ids(
-        course.lessons.iter().flat_map(|l| pages[&l.id].questions.iter()),
+        course
+            .lessons
+            .iter()
+            .flat_map(|l| pages[&l.id].questions.iter()),
         diags,
     );
     check_structure(&course, &pages, diags);
@@ -160,7 +163,11 @@ pub fn write(p: &Prepared, out: &Path) -> Result<usize, BuildError> {
         std::fs::remove_file(&s).map_err(werr(&s))?;
     }
     // Remove folders emptied above; failures only leave an empty folder behind.
-    for e in walkdir::WalkDir::new(out).contents_first(true).into_iter().flatten() {
+    for e in walkdir::WalkDir::new(out)
+        .contents_first(true)
+        .into_iter()
+        .flatten()
+    {
         if e.file_type().is_dir() && e.path() != out {
             let _ = std::fs::remove_dir(e.path());
         }
@@ -173,7 +180,10 @@ fn today(opts: &BuildOptions) -> time::Date {
         return d;
     }
     if let Ok(s) = std::env::var("COURSE_TODAY")
-        && let Ok(d) = time::Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]"))
+        && let Ok(d) = time::Date::parse(
+            &s,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
     {
         return d;
     }
@@ -214,28 +224,50 @@ fn check_governance(course: &Course, opts: &BuildOptions, diags: &mut Diagnostic
     }
     if g.approver.is_empty() {
         diags.push(
-            Diagnostic::warning("no-approver", crate::config::FILE_NAME, "the course names no clinical or subject approver")
-                .at(line("[governance]"), 1)
-                .help("add approver = \"…\" and approver_role = \"…\" to [governance]"),
+            Diagnostic::warning(
+                "no-approver",
+                crate::config::FILE_NAME,
+                "the course names no clinical or subject approver",
+            )
+            .at(line("[governance]"), 1)
+            .help("add approver = \"…\" and approver_role = \"…\" to [governance]"),
         );
     }
 }
 
-fn check_structure(course: &Course, pages: &BTreeMap<String, RenderedPage>, diags: &mut Diagnostics) {
-    let assessments: Vec<_> = course.lessons.iter().filter(|l| l.kind == LessonKind::Assessment).collect();
+fn check_structure(
+    course: &Course,
+    pages: &BTreeMap<String, RenderedPage>,
+    diags: &mut Diagnostics,
+) {
+    let assessments: Vec<_> = course
+        .lessons
+        .iter()
+        .filter(|l| l.kind == LessonKind::Assessment)
+        .collect();
     let rule = course.config.completion.rule;
     if assessments.is_empty() && rule != CompletionRule::AllPages {
         diags.push(
-            Diagnostic::error("no-assessment", crate::config::FILE_NAME, "the completion rule needs an assessment, and the course has none")
-                .help("add a lesson with `type: assessment`, or set rule = \"all-pages\" in [completion]"),
+            Diagnostic::error(
+                "no-assessment",
+                crate::config::FILE_NAME,
+                "the completion rule needs an assessment, and the course has none",
+            )
+            .help(
+                "add a lesson with `type: assessment`, or set rule = \"all-pages\" in [completion]",
+            ),
         );
     }
     for a in assessments {
         if pages.get(&a.id).is_some_and(|p| p.questions.is_empty()) {
             diags.push(
-                Diagnostic::error("empty-assessment", &a.path, "the assessment has no questions")
-                    .at(1, 1)
-                    .help("add questions with `::: question …`"),
+                Diagnostic::error(
+                    "empty-assessment",
+                    &a.path,
+                    "the assessment has no questions",
+                )
+                .at(1, 1)
+                .help("add questions with `::: question …`"),
             );
         }
     }
@@ -304,7 +336,12 @@ fn render_site(
         .enumerate()
         .map(|(i, m)| ModuleCtx {
             title: m.title.clone(),
-            pages: course.lessons.iter().filter(|l| l.module == i).map(link).collect(),
+            pages: course
+                .lessons
+                .iter()
+                .filter(|l| l.module == i)
+                .map(link)
+                .collect(),
         })
         .collect();
     let mut glossary: Vec<GlossaryEntry> = Vec::new();
@@ -325,8 +362,12 @@ fn render_site(
             Ok(img) => Some(img.url),
             Err(msg) => {
                 diags.push(
-                    Diagnostic::error("missing-media", crate::config::FILE_NAME, format!("logo `{rel}`: {msg}"))
-                        .help("the logo path is relative to course.toml"),
+                    Diagnostic::error(
+                        "missing-media",
+                        crate::config::FILE_NAME,
+                        format!("logo `{rel}`: {msg}"),
+                    )
+                    .help("the logo path is relative to course.toml"),
                 );
                 return None;
             }
@@ -340,22 +381,30 @@ fn render_site(
     base.insert("has_glossary", &!glossary.is_empty());
     base.insert("page_count", &course.lessons.len());
     base.insert("generator", concat!("course ", env!("CARGO_PKG_VERSION")));
-    let render = |name: &str, ctx: &tera::Context, out: &str, diags: &mut Diagnostics| -> Option<Vec<u8>> {
-        match theme.tera.render(name, ctx) {
-            Ok(s) => Some(s.into_bytes()),
-            Err(e) => {
-                diags.push(
-                    Diagnostic::error("template", format!("templates/{name}"), format!("cannot render {out}: {}", theme::error_chain(&e)))
+    let render =
+        |name: &str, ctx: &tera::Context, out: &str, diags: &mut Diagnostics| -> Option<Vec<u8>> {
+            match theme.tera.render(name, ctx) {
+                Ok(s) => Some(s.into_bytes()),
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "template",
+                            format!("templates/{name}"),
+                            format!("cannot render {out}: {}", theme::error_chain(&e)),
+                        )
                         .help("check the template's variables against docs/themes.md"),
-                );
-                None
+                    );
+                    None
+                }
             }
-        }
-    };
+        };
     let mut ctx = base.clone();
     ctx.insert("page_title", &cfg.title);
     ctx.insert("first_page", &course.lessons.first().map(link));
-    files.insert("index.html".into(), render("index.html", &ctx, "index.html", diags)?);
+    files.insert(
+        "index.html".into(),
+        render("index.html", &ctx, "index.html", diags)?,
+    );
     let n = course.lessons.len();
     for (i, lesson) in course.lessons.iter().enumerate() {
         let page = &pages[&lesson.id];
@@ -370,23 +419,35 @@ fn render_site(
         ctx.insert("next", &course.lessons.get(i + 1).map(link));
         ctx.insert("question_count", &page.questions.len());
         if lesson.kind == LessonKind::Assessment {
-            ctx.insert("pass_mark", &lesson.pass_mark.unwrap_or(cfg.completion.pass_mark));
+            ctx.insert(
+                "pass_mark",
+                &lesson.pass_mark.unwrap_or(cfg.completion.pass_mark),
+            );
             ctx.insert("attempts", &lesson.attempts.unwrap_or(0));
             ctx.insert("shuffle", &lesson.shuffle);
         }
         let out = format!("{}.html", lesson.id);
-        files.insert(out.clone().into(), render("lesson.html", &ctx, &out, diags)?);
+        files.insert(
+            out.clone().into(),
+            render("lesson.html", &ctx, &out, diags)?,
+        );
     }
     if !glossary.is_empty() {
         let mut ctx = base.clone();
         ctx.insert("page_title", &format!("Glossary – {}", cfg.title));
         ctx.insert("glossary", &glossary);
-        files.insert("glossary.html".into(), render("glossary.html", &ctx, "glossary.html", diags)?);
+        files.insert(
+            "glossary.html".into(),
+            render("glossary.html", &ctx, "glossary.html", diags)?,
+        );
     }
     for (rel, bytes) in &theme.assets {
         files.insert(Path::new("assets").join(rel), bytes.clone());
     }
-    files.insert("assets/course.js".into(), theme::RUNTIME_JS.as_bytes().to_vec());
+    files.insert(
+        "assets/course.js".into(),
+        theme::RUNTIME_JS.as_bytes().to_vec(),
+    );
     let data = RuntimeData {
         id: &cfg.id,
         version: &cfg.version,

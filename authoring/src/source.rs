@@ -46,7 +46,14 @@ pub struct Lesson {
 
 /// Front-matter keys a lesson may use.
 pub const FRONT_MATTER_KEYS: &[&str] = &[
-    "title", "id", "type", "summary", "minutes", "pass_mark", "attempts", "shuffle",
+    "title",
+    "id",
+    "type",
+    "summary",
+    "minutes",
+    "pass_mark",
+    "attempts",
+    "shuffle",
 ];
 
 /// Loads and checks the course in `dir`. `overrides` replace variables from course.toml
@@ -69,8 +76,12 @@ pub fn load(
             let rel_path = PathBuf::from(rel);
             if !is_inside(&rel_path) {
                 diags.push(
-                    Diagnostic::error("lesson-outside-course", config::FILE_NAME, format!("lesson `{rel}` is outside the course folder"))
-                        .help("keep lessons inside the course folder, such as lessons/intro.md"),
+                    Diagnostic::error(
+                        "lesson-outside-course",
+                        config::FILE_NAME,
+                        format!("lesson `{rel}` is outside the course folder"),
+                    )
+                    .help("keep lessons inside the course folder, such as lessons/intro.md"),
                 );
                 continue;
             }
@@ -90,9 +101,17 @@ pub fn load(
             };
             if let Some(other) = seen.get(&lesson.id) {
                 diags.push(
-                    Diagnostic::error("duplicate-page-id", &rel_path, format!("page id `{}` is already used by {}", lesson.id, other.display()))
-                        .at(1, 1)
-                        .help("give one of the lessons its own `id:` in its front matter"),
+                    Diagnostic::error(
+                        "duplicate-page-id",
+                        &rel_path,
+                        format!(
+                            "page id `{}` is already used by {}",
+                            lesson.id,
+                            other.display()
+                        ),
+                    )
+                    .at(1, 1)
+                    .help("give one of the lessons its own `id:` in its front matter"),
                 );
                 continue;
             }
@@ -164,16 +183,24 @@ pub fn parse_lesson(
             }
             let Some((k, v)) = l.split_once(':') else {
                 diags.push(
-                    Diagnostic::error("bad-front-matter", path, format!("`{}` is not a `key: value` line", l.trim()))
-                        .at(line_no, 1)
-                        .help("front matter lines look like `title: Washing your hands`"),
+                    Diagnostic::error(
+                        "bad-front-matter",
+                        path,
+                        format!("`{}` is not a `key: value` line", l.trim()),
+                    )
+                    .at(line_no, 1)
+                    .help("front matter lines look like `title: Washing your hands`"),
                 );
                 continue;
             };
             let key = k.trim();
             if !FRONT_MATTER_KEYS.contains(&key) {
-                let mut d = Diagnostic::error("unknown-key", path, format!("unknown front-matter key `{key}`"))
-                    .at(line_no, 1);
+                let mut d = Diagnostic::error(
+                    "unknown-key",
+                    path,
+                    format!("unknown front-matter key `{key}`"),
+                )
+                .at(line_no, 1);
                 d = match did_you_mean(key, FRONT_MATTER_KEYS.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help(format!("the keys are: {}", FRONT_MATTER_KEYS.join(", "))),
@@ -196,9 +223,13 @@ pub fn parse_lesson(
     let id = match fm.get("id") {
         Some((v, line)) if !config::is_slug(v) => {
             diags.push(
-                Diagnostic::error("invalid-id", path, format!("page id `{v}` is not a valid id"))
-                    .at(*line, 1)
-                    .help("use lower-case letters, digits and hyphens"),
+                Diagnostic::error(
+                    "invalid-id",
+                    path,
+                    format!("page id `{v}` is not a valid id"),
+                )
+                .at(*line, 1)
+                .help("use lower-case letters, digits and hyphens"),
             );
             slugify(v)
         }
@@ -207,9 +238,13 @@ pub fn parse_lesson(
     };
     if id == "index" || id == "glossary" {
         diags.push(
-            Diagnostic::error("reserved-page-id", path, format!("`{id}` is a page the course makes itself"))
-                .at(fm.get("id").map(|(_, l)| *l).unwrap_or(1), 1)
-                .help("rename the lesson file or give it another `id:`"),
+            Diagnostic::error(
+                "reserved-page-id",
+                path,
+                format!("`{id}` is a page the course makes itself"),
+            )
+            .at(fm.get("id").map(|(_, l)| *l).unwrap_or(1), 1)
+            .help("rename the lesson file or give it another `id:`"),
         );
     }
     let title = match fm.get("title") {
@@ -218,7 +253,9 @@ pub fn parse_lesson(
             diags.push(
                 Diagnostic::error("missing-key", path, "lesson has no title")
                     .at(1, 1)
-                    .help("start the lesson with front matter:\n---\ntitle: Washing your hands\n---"),
+                    .help(
+                        "start the lesson with front matter:\n---\ntitle: Washing your hands\n---",
+                    ),
             );
             stem.to_string()
         }
@@ -228,9 +265,13 @@ pub fn parse_lesson(
         Some(("assessment", _)) => LessonKind::Assessment,
         Some((other, line)) => {
             diags.push(
-                Diagnostic::error("invalid-value", path, format!("unknown page type `{other}`"))
-                    .at(line, 1)
-                    .help("type is `lesson` (the default) or `assessment`"),
+                Diagnostic::error(
+                    "invalid-value",
+                    path,
+                    format!("unknown page type `{other}`"),
+                )
+                .at(line, 1)
+                .help("type is `lesson` (the default) or `assessment`"),
             );
             LessonKind::Lesson
         }
@@ -241,9 +282,13 @@ pub fn parse_lesson(
             Ok(n) => Some(n),
             Err(_) => {
                 diags.push(
-                    Diagnostic::error("invalid-value", path, format!("`{key}` must be a whole number, not `{v}`"))
-                        .at(*line, 1)
-                        .help(format!("write it as a number, such as `{key}: 3`")),
+                    Diagnostic::error(
+                        "invalid-value",
+                        path,
+                        format!("`{key}` must be a whole number, not `{v}`"),
+                    )
+                    .at(*line, 1)
+                    .help(format!("write it as a number, such as `{key}: 3`")),
                 );
                 None
             }
@@ -256,9 +301,13 @@ pub fn parse_lesson(
         && p > 100
     {
         diags.push(
-            Diagnostic::error("invalid-pass-mark", path, format!("pass mark {p} is over 100"))
-                .at(fm["pass_mark"].1, 1)
-                .help("the pass mark is a percentage from 0 to 100"),
+            Diagnostic::error(
+                "invalid-pass-mark",
+                path,
+                format!("pass mark {p} is over 100"),
+            )
+            .at(fm["pass_mark"].1, 1)
+            .help("the pass mark is a percentage from 0 to 100"),
         );
     }
     let shuffle = match fm.get("shuffle").map(|(v, l)| (v.as_str(), *l)) {
@@ -266,9 +315,13 @@ pub fn parse_lesson(
         Some(("true", _)) | Some(("yes", _)) => true,
         Some((v, line)) => {
             diags.push(
-                Diagnostic::error("invalid-value", path, format!("`shuffle` must be true or false, not `{v}`"))
-                    .at(line, 1)
-                    .help("write `shuffle: true` or `shuffle: false`"),
+                Diagnostic::error(
+                    "invalid-value",
+                    path,
+                    format!("`shuffle` must be true or false, not `{v}`"),
+                )
+                .at(line, 1)
+                .help("write `shuffle: true` or `shuffle: false`"),
             );
             false
         }
@@ -277,9 +330,13 @@ pub fn parse_lesson(
         for key in ["pass_mark", "attempts", "shuffle"] {
             if let Some((_, line)) = fm.get(key) {
                 diags.push(
-                    Diagnostic::warning("assessment-setting-on-lesson", path, format!("`{key}` only applies to assessments"))
-                        .at(*line, 1)
-                        .help("add `type: assessment` or remove the setting"),
+                    Diagnostic::warning(
+                        "assessment-setting-on-lesson",
+                        path,
+                        format!("`{key}` only applies to assessments"),
+                    )
+                    .at(*line, 1)
+                    .help("add `type: assessment` or remove the setting"),
                 );
             }
         }
@@ -303,7 +360,9 @@ pub fn parse_lesson(
 
 fn unquote(v: &str) -> &str {
     let b = v.as_bytes();
-    if b.len() >= 2 && (b[0] == b'"' && b[b.len() - 1] == b'"' || b[0] == b'\'' && b[b.len() - 1] == b'\'') {
+    if b.len() >= 2
+        && (b[0] == b'"' && b[b.len() - 1] == b'"' || b[0] == b'\'' && b[b.len() - 1] == b'\'')
+    {
         &v[1..v.len() - 1]
     } else {
         v
@@ -325,7 +384,11 @@ pub fn slugify(s: &str) -> String {
             dash = true;
         }
     }
-    if out.is_empty() { "section".into() } else { out }
+    if out.is_empty() {
+        "section".into()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]
@@ -336,19 +399,25 @@ mod tests {
         let mut d = Diagnostics::default();
         let dir = std::env::temp_dir();
         let s = Snippets { course_dir: &dir };
-        (parse_lesson(text, Path::new("lessons/wash-hands.md"), 0, &s, &mut d), d)
+        (
+            parse_lesson(text, Path::new("lessons/wash-hands.md"), 0, &s, &mut d),
+            d,
+        )
     }
 
     #[test]
     fn front_matter_and_body_lines() {
-        let (l, d) = lesson("---\ntitle: \"Washing hands\"\ntype: assessment\npass_mark: 75\n---\n\nBody\n");
+        let (l, d) =
+            lesson("---\ntitle: \"Washing hands\"\ntype: assessment\npass_mark: 75\n---\n\nBody\n");
         assert!(d.is_empty(), "{d:?}");
         let l = l.unwrap();
         assert_eq!(l.id, "wash-hands");
         assert_eq!(l.title, "Washing hands");
         assert_eq!(l.kind, LessonKind::Assessment);
         assert_eq!(l.pass_mark, Some(75));
-        let Block::Markdown { line, .. } = &l.blocks[0] else { panic!() };
+        let Block::Markdown { line, .. } = &l.blocks[0] else {
+            panic!()
+        };
         assert_eq!(*line, 6);
     }
 

@@ -55,10 +55,17 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
         read_folder(&folder, Path::new(name), &mut templates, &mut assets, diags);
     } else {
         let known = builtin_names();
-        let mut d = Diagnostic::error("unknown-theme", crate::config::FILE_NAME, format!("unknown theme `{name}`"));
+        let mut d = Diagnostic::error(
+            "unknown-theme",
+            crate::config::FILE_NAME,
+            format!("unknown theme `{name}`"),
+        );
         d = match crate::diagnostics::did_you_mean(name, known.iter().copied()) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(format!("use a built-in theme ({}) or the name of a theme folder inside the course", known.join(", "))),
+            None => d.help(format!(
+                "use a built-in theme ({}) or the name of a theme folder inside the course",
+                known.join(", ")
+            )),
         };
         diags.push(d);
         return None;
@@ -66,11 +73,19 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     let overrides = course_dir.join("templates");
     if overrides.is_dir() {
         let mut ignored = BTreeMap::new();
-        read_folder_templates(&overrides, Path::new("templates"), &mut templates, &mut ignored);
+        read_folder_templates(
+            &overrides,
+            Path::new("templates"),
+            &mut templates,
+            &mut ignored,
+        );
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
-    let list: Vec<(String, String)> = templates.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+    let list: Vec<(String, String)> = templates
+        .iter()
+        .map(|(k, (v, _))| (k.clone(), v.clone()))
+        .collect();
     if let Err(e) = tera.add_raw_templates(list) {
         let file = templates
             .iter()
@@ -78,8 +93,12 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
             .and_then(|(_, (_, p))| p.clone())
             .unwrap_or_else(|| PathBuf::from(crate::config::FILE_NAME));
         diags.push(
-            Diagnostic::error("template", file, format!("template error: {}", error_chain(&e)))
-                .help("fix the template syntax (Tera, like Jinja2)"),
+            Diagnostic::error(
+                "template",
+                file,
+                format!("template error: {}", error_chain(&e)),
+            )
+            .help("fix the template syntax (Tera, like Jinja2)"),
         );
         return None;
     }
@@ -95,14 +114,19 @@ fn read_builtin(
     templates: &mut BTreeMap<String, (String, Option<PathBuf>)>,
     assets: &mut BTreeMap<PathBuf, Vec<u8>>,
 ) {
-    let Some(dir) = THEMES.get_dir(name) else { return };
+    let Some(dir) = THEMES.get_dir(name) else {
+        return;
+    };
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {
         for f in d.files() {
             let rel = f.path().strip_prefix(name).unwrap_or(f.path());
             if let Ok(t) = rel.strip_prefix("templates") {
                 if let Some(text) = f.contents_utf8() {
-                    templates.insert(t.to_string_lossy().replace('\\', "/"), (text.to_string(), None));
+                    templates.insert(
+                        t.to_string_lossy().replace('\\', "/"),
+                        (text.to_string(), None),
+                    );
                 }
             } else if let Ok(s) = rel.strip_prefix("static") {
                 assets.insert(s.to_path_buf(), f.contents().to_vec());
@@ -119,16 +143,33 @@ fn read_folder(
     assets: &mut BTreeMap<PathBuf, Vec<u8>>,
     diags: &mut Diagnostics,
 ) {
-    read_folder_templates(&folder.join("templates"), &shown_as.join("templates"), templates, assets);
+    read_folder_templates(
+        &folder.join("templates"),
+        &shown_as.join("templates"),
+        templates,
+        assets,
+    );
     let stat = folder.join("static");
-    for e in walkdir::WalkDir::new(&stat).sort_by_file_name().into_iter().flatten() {
+    for e in walkdir::WalkDir::new(&stat)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
         if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(&stat).unwrap_or(e.path()).to_path_buf();
+            let rel = e
+                .path()
+                .strip_prefix(&stat)
+                .unwrap_or(e.path())
+                .to_path_buf();
             match std::fs::read(e.path()) {
                 Ok(b) => {
                     assets.insert(rel, b);
                 }
-                Err(err) => diags.push(Diagnostic::error("theme-file", shown_as.join("static").join(&rel), format!("cannot read: {err}"))),
+                Err(err) => diags.push(Diagnostic::error(
+                    "theme-file",
+                    shown_as.join("static").join(&rel),
+                    format!("cannot read: {err}"),
+                )),
             }
         }
     }
@@ -140,7 +181,11 @@ fn read_folder_templates(
     templates: &mut BTreeMap<String, (String, Option<PathBuf>)>,
     _assets: &mut BTreeMap<PathBuf, Vec<u8>>,
 ) {
-    for e in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
+    for e in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
         if e.file_type().is_file()
             && let Ok(text) = std::fs::read_to_string(e.path())
         {

@@ -14,11 +14,15 @@ fn missing() -> Option<String> {
     if Command::new("node").arg("--version").output().is_err() {
         return Some("node is not installed".into());
     }
-    if !root.join("node_modules/playwright-core").exists() || !root.join("node_modules/axe-core").exists() {
+    if !root.join("node_modules/playwright-core").exists()
+        || !root.join("node_modules/axe-core").exists()
+    {
         return Some("node_modules is missing: run `npm ci` at the workspace root".into());
     }
     if !std::path::Path::new(&chromium).exists() {
-        return Some(format!("no Chromium at {chromium}: install Debian's chromium package"));
+        return Some(format!(
+            "no Chromium at {chromium}: install Debian's chromium package"
+        ));
     }
     None
 }
@@ -26,7 +30,10 @@ fn missing() -> Option<String> {
 #[test]
 fn course_runtime_in_headless_chromium() {
     if let Some(why) = missing() {
-        assert!(std::env::var("CI").is_err(), "browser tests cannot run in CI: {why}");
+        assert!(
+            std::env::var("CI").is_err(),
+            "browser tests cannot run in CI: {why}"
+        );
         eprintln!("SKIPPED browser tests: {why}");
         return;
     }
@@ -47,7 +54,11 @@ fn course_runtime_in_headless_chromium() {
         .current_dir(workspace_root())
         .output()
         .expect("run node");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "browser tests failed:\n{text}");
     eprintln!("{text}");
 }

@@ -5,7 +5,10 @@ use crate::support::{Fixture, course_command, run_in};
 #[test]
 fn new_scaffolds_a_course_that_builds_and_passes_strict_checks() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = run_in(tmp.path(), &["new", "fire-safety", "--title", "Fire safety"]);
+    let run = run_in(
+        tmp.path(),
+        &["new", "fire-safety", "--title", "Fire safety"],
+    );
     run.assert_ok();
     let dir = tmp.path().join("fire-safety");
     let toml = std::fs::read_to_string(dir.join("course.toml")).unwrap();
@@ -27,15 +30,34 @@ fn build_writes_pages_assets_and_media() {
     let run = f.course(&["build", "-o", "out"]);
     run.assert_ok();
     assert!(run.stdout.contains("Built 3 pages"), "{}", run.stdout);
-    for p in ["index.html", "first.html", "second.html", "quiz.html", "glossary.html", "assets/course.js", "assets/course.css", "assets/course-data.js"] {
+    for p in [
+        "index.html",
+        "first.html",
+        "second.html",
+        "quiz.html",
+        "glossary.html",
+        "assets/course.js",
+        "assets/course.css",
+        "assets/course-data.js",
+    ] {
         assert!(f.path().join("out").join(p).is_file(), "missing {p}");
     }
-    let media: Vec<_> = std::fs::read_dir(f.path().join("out/media")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let media: Vec<_> = std::fs::read_dir(f.path().join("out/media"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(media.len(), 1);
-    assert!(media[0].to_string_lossy().starts_with("square-"), "{media:?}");
+    assert!(
+        media[0].to_string_lossy().starts_with("square-"),
+        "{media:?}"
+    );
     // No course source is published.
     assert!(!f.path().join("out/lessons").exists());
-    assert!(walkdir::WalkDir::new(f.path().join("out")).into_iter().all(|e| !e.unwrap().path().to_string_lossy().ends_with(".md")));
+    assert!(
+        walkdir::WalkDir::new(f.path().join("out"))
+            .into_iter()
+            .all(|e| !e.unwrap().path().to_string_lossy().ends_with(".md"))
+    );
 }
 
 #[test]
@@ -63,9 +85,13 @@ fn build_refuses_to_overwrite_an_unrelated_folder() {
 #[test]
 fn variables_can_be_set_per_trust_on_the_command_line() {
     let f = Fixture::new("minimal");
-    f.course(&["build", "--set", "trust_name=Leeds Teaching Hospitals"]).assert_ok();
+    f.course(&["build", "--set", "trust_name=Leeds Teaching Hospitals"])
+        .assert_ok();
     let html = f.read("_site/first.html");
-    assert!(html.contains("Welcome to Leeds Teaching Hospitals."), "{html}");
+    assert!(
+        html.contains("Welcome to Leeds Teaching Hospitals."),
+        "{html}"
+    );
 }
 
 #[test]
@@ -75,32 +101,57 @@ fn usage_errors_exit_2_and_missing_courses_exit_1() {
     let tmp = tempfile::tempdir().unwrap();
     let run = run_in(tmp.path(), &["check"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("cannot read course.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read course.toml"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_course_can_use_the_plain_theme_and_override_one_template() {
     let f = Fixture::new("minimal");
-    f.edit("course.toml", "[completion]", "[theme]\nname = \"plain\"\n\n[completion]");
+    f.edit(
+        "course.toml",
+        "[completion]",
+        "[theme]\nname = \"plain\"\n\n[completion]",
+    );
     f.course(&["build"]).assert_ok();
     let page = f.read("_site/first.html");
-    assert!(page.contains("class=\"pager\""), "plain theme's lesson template");
+    assert!(
+        page.contains("class=\"pager\""),
+        "plain theme's lesson template"
+    );
     assert!(!page.contains("course-header"), "not the NHS theme");
 
     let f = Fixture::new("minimal");
     f.edit("course.toml", "[completion]", "[theme]\nkey_message = \"Report every incident\"\nprimary_colour = \"#330072\"\n\n[completion]");
     f.write("templates/glossary.html", "{% extends \"base.html\" %}{% block page_id %}glossary{% endblock %}{% block main %}<h1>Words we use</h1>{% endblock %}");
     f.course(&["build"]).assert_ok();
-    assert!(f.read("_site/glossary.html").contains("<h1>Words we use</h1>"));
+    assert!(
+        f.read("_site/glossary.html")
+            .contains("<h1>Words we use</h1>")
+    );
     assert!(f.read("_site/first.html").contains("Report every incident"));
-    assert!(f.read("_site/assets/branding.css").contains("--course-primary: #330072"));
+    assert!(
+        f.read("_site/assets/branding.css")
+            .contains("--course-primary: #330072")
+    );
 }
 
 #[test]
 fn an_unknown_theme_is_an_error_with_a_suggestion() {
     let f = Fixture::new("minimal");
-    f.edit("course.toml", "[completion]", "[theme]\nname = \"nhss\"\n\n[completion]");
+    f.edit(
+        "course.toml",
+        "[completion]",
+        "[theme]\nname = \"nhss\"\n\n[completion]",
+    );
     let run = f.course(&["check"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("unknown theme `nhss`") && run.stderr.contains("did you mean `nhs`?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown theme `nhss`") && run.stderr.contains("did you mean `nhs`?"),
+        "{}",
+        run.stderr
+    );
 }

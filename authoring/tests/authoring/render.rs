@@ -12,15 +12,25 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             (rel, std::fs::read(e.path()).unwrap())
         })
         .collect()
 }
 
 fn content_of(html: &str) -> &str {
-    let start = html.find("<div class=\"course-lesson__content\">").expect("content");
-    let end = html[start..].find("<div class=\"course-status\"").expect("end") + start;
+    let start = html
+        .find("<div class=\"course-lesson__content\">")
+        .expect("content");
+    let end = html[start..]
+        .find("<div class=\"course-status\"")
+        .expect("end")
+        + start;
     &html[start..end]
 }
 
@@ -28,7 +38,10 @@ fn content_of(html: &str) -> &str {
 fn lesson_html_snapshot() {
     let f = Fixture::new("minimal");
     f.course(&["build"]).assert_ok();
-    insta::assert_snapshot!("first_lesson_content", content_of(&f.read("_site/first.html")));
+    insta::assert_snapshot!(
+        "first_lesson_content",
+        content_of(&f.read("_site/first.html"))
+    );
     insta::assert_snapshot!("quiz_page", f.read("_site/quiz.html"));
 }
 
@@ -36,10 +49,16 @@ fn lesson_html_snapshot() {
 fn every_construct_snapshot() {
     let f = Fixture::new("minimal");
     f.write("media/clip.mp4", b"video bytes");
-    f.write("media/clip.en.vtt", "WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n");
+    f.write(
+        "media/clip.en.vtt",
+        "WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n",
+    );
     f.write("media/talk.mp3", b"audio bytes");
     f.write("files/policy.pdf", b"%PDF-1.4 policy");
-    f.write("snippets/contact.md", "Call {{ trust_name }} on [0113 000 0000](tel:01130000000).\n");
+    f.write(
+        "snippets/contact.md",
+        "Call {{ trust_name }} on [0113 000 0000](tel:01130000000).\n",
+    );
     f.write(
         "lessons/second.md",
         r#"---
@@ -144,12 +163,22 @@ fn same_sources_give_byte_identical_output() {
 #[test]
 fn the_answer_key_is_not_in_the_page_in_plain_text() {
     let f = Fixture::new("minimal");
-    f.edit("lessons/first.md", "- [x] Right", "- [x] Right\n  > Unmistakable-feedback-text");
+    f.edit(
+        "lessons/first.md",
+        "- [x] Right",
+        "- [x] Right\n  > Unmistakable-feedback-text",
+    );
     f.course(&["build"]).assert_ok();
     let html = f.read("_site/first.html");
     assert!(!html.contains("Unmistakable-feedback-text"));
     assert!(!html.contains("\"correct\""));
-    let key = html.split("class=\"course-question__key\">\"").nth(1).unwrap().split('"').next().unwrap();
+    let key = html
+        .split("class=\"course-question__key\">\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     let plain = authoring::questions::decode_key("first-q", key).unwrap();
     assert!(plain.contains("Unmistakable-feedback-text"), "{plain}");
 }
@@ -162,6 +191,11 @@ fn large_images_are_scaled_to_the_largest_size_shown() {
     f.course(&["build"]).assert_ok();
     let html = f.read("_site/first.html");
     assert!(html.contains("width=\"1280\" height=\"640\""), "{html}");
-    let out = std::fs::read_dir(f.path().join("_site/media")).unwrap().next().unwrap().unwrap().path();
+    let out = std::fs::read_dir(f.path().join("_site/media"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     assert_eq!(image::image_dimensions(&out).unwrap(), (1280, 640));
 }

@@ -12,10 +12,16 @@ fn preview_serves_pages_and_reloads_after_an_edit() {
     let (status, body) = server.get("/first.html");
     assert_eq!(status, 200);
     assert!(body.contains("Welcome to Example Trust."));
-    assert!(body.contains("/__course/reload.js"), "preview pages carry the reload script");
+    assert!(
+        body.contains("/__course/reload.js"),
+        "preview pages carry the reload script"
+    );
     assert_eq!(server.get("/nothing-here.html").0, 404);
     let (outside, outside_body) = server.get("/../course.toml");
-    assert!(outside == 400 || outside == 404, "nothing outside the built course: {outside}");
+    assert!(
+        outside == 400 || outside == 404,
+        "nothing outside the built course: {outside}"
+    );
     assert!(!outside_body.contains("fixture-course"));
 
     let version: u64 = body
@@ -36,16 +42,36 @@ fn preview_serves_pages_and_reloads_after_an_edit() {
     };
     std::thread::sleep(Duration::from_millis(200));
     let edited = Instant::now();
-    f.edit("lessons/first.md", "Use hand rub often.", "Use hand rub at every moment.");
+    f.edit(
+        "lessons/first.md",
+        "Use hand rub often.",
+        "Use hand rub at every moment.",
+    );
     let (_, wait_body) = waiter.join().unwrap();
     let latency = edited.elapsed();
-    assert!(wait_body.contains(&format!("\"version\":{}", version + 1)), "{wait_body}");
-    assert!(latency < Duration::from_millis(1000), "edit took {latency:?} to reach the browser");
-    assert!(server.get("/first.html").1.contains("</a> at every moment."));
+    assert!(
+        wait_body.contains(&format!("\"version\":{}", version + 1)),
+        "{wait_body}"
+    );
+    assert!(
+        latency < Duration::from_millis(1000),
+        "edit took {latency:?} to reach the browser"
+    );
+    assert!(
+        server
+            .get("/first.html")
+            .1
+            .contains("</a> at every moment.")
+    );
 
     // A broken edit is reported to the page, and the last good build stays up.
     f.edit("lessons/first.md", "- [x] Right", "- [ ] Right");
     let (_, problems) = server.get(&format!("/__course/wait?v={}", version + 1));
     assert!(problems.contains("no-correct-answer"), "{problems}");
-    assert!(server.get("/first.html").1.contains("</a> at every moment."));
+    assert!(
+        server
+            .get("/first.html")
+            .1
+            .contains("</a> at every moment.")
+    );
 }

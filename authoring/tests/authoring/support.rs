@@ -7,7 +7,10 @@ use std::process::{Command, Output};
 pub const TODAY: &str = "2026-11-29";
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
 }
 
 /// A course in a temporary folder, to change and build without touching the sources.
@@ -19,7 +22,11 @@ pub struct Fixture {
 impl Fixture {
     /// A copy of `authoring/tests/fixtures/NAME`.
     pub fn new(name: &str) -> Self {
-        Self::copy_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name))
+        Self::copy_of(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
     }
 
     /// A copy of `sample-courses/NAME`.
@@ -33,7 +40,10 @@ impl Fixture {
         for e in walkdir::WalkDir::new(src) {
             let e = e.expect("walk");
             let rel = e.path().strip_prefix(src).expect("inside");
-            if rel.components().any(|c| c.as_os_str() == "_site" || c.as_os_str() == ".course-cache") {
+            if rel
+                .components()
+                .any(|c| c.as_os_str() == "_site" || c.as_os_str() == ".course-cache")
+            {
                 continue;
             }
             let to = dir.join(rel);
@@ -81,7 +91,11 @@ pub fn course_command() -> Command {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = course_command().args(args).current_dir(dir).output().expect("run course");
+    let out = course_command()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run course");
     Run::from(out)
 }
 
@@ -133,11 +147,19 @@ impl Run {
             let first = b.lines().next().unwrap_or("");
             first.contains(&format!("[{code}]: ")) && b.contains(message) && b.contains(&wanted)
         });
-        assert!(found, "expected [{code}] at {file}:{line} containing {message:?}; stderr was:\n{}", self.stderr);
+        assert!(
+            found,
+            "expected [{code}] at {file}:{line} containing {message:?}; stderr was:\n{}",
+            self.stderr
+        );
     }
 
     pub fn assert_ok(&self) {
-        assert_eq!(self.code, 0, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
     }
 }
 
@@ -159,15 +181,25 @@ impl Server {
             .expect("start course serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line).expect("read");
-        let start = line.find("http://").unwrap_or_else(|| panic!("no address in {line:?}"));
-        let url = line[start..].split_whitespace().next().expect("url").to_string();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read");
+        let start = line
+            .find("http://")
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let url = line[start..]
+            .split_whitespace()
+            .next()
+            .expect("url")
+            .to_string();
         Self { child, url }
     }
 
     /// A client for a server another `Server` started (for use from another thread).
     pub fn probe(url: &str) -> Probe {
-        Probe { url: url.to_string() }
+        Probe {
+            url: url.to_string(),
+        }
     }
 
     /// GET a path, returning the status code and body.
@@ -187,13 +219,25 @@ impl Probe {
         use std::io::{Read as _, Write as _};
         let hostport = self.url.trim_start_matches("http://").trim_end_matches('/');
         let mut s = std::net::TcpStream::connect(hostport).expect("connect");
-        s.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n").expect("send");
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("timeout");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).expect("read");
         let text = String::from_utf8_lossy(&raw).into_owned();
-        let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
         (status, body)
     }
 }

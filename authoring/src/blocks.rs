@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 
 /// The container names the format knows.
 pub const CONTAINERS: &[&str] = &[
@@ -155,10 +155,11 @@ fn parse_lines(
                         format!("unknown section type `{name}`"),
                     )
                     .at(no, col + 4);
-                    d = match did_you_mean(name, CONTAINERS.iter().copied()) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
-                        None => d.help(format!("the section types are: {}", CONTAINERS.join(", "))),
-                    };
+                    d = d.suggest(
+                        name,
+                        CONTAINERS.iter().copied(),
+                        format!("the section types are: {}", CONTAINERS.join(", ")),
+                    );
                     diags.push(d);
                 }
                 let end = find_close(lines, i + 1);

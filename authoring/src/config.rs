@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, did_you_mean};
+use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex};
 
 pub const FILE_NAME: &str = "course.toml";
 
@@ -278,10 +278,11 @@ fn check_unknown_keys(table: &toml::Table, keys: &KeyLines, diags: &mut Diagnost
                 format!("unknown key `{key}`{where_}"),
             )
             .at(line, 1);
-            d = match did_you_mean(key, allowed.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!("the keys allowed here are: {}", allowed.join(", "))),
-            };
+            d = d.suggest(
+                key,
+                allowed.iter().copied(),
+                format!("the keys allowed here are: {}", allowed.join(", ")),
+            );
             diags.push(d);
         }
     };
@@ -504,10 +505,11 @@ pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
                 FILE_NAME,
                 format!("unknown variable `{name}` in `{key}`"),
             );
-            d = match did_you_mean(name, vars.keys().map(String::as_str)) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!("define it under [variables]: {name} = \"…\"")),
-            };
+            d = d.suggest(
+                name,
+                vars.keys().map(String::as_str),
+                format!("define it under [variables]: {name} = \"…\""),
+            );
             diags.push(d);
         });
     }

@@ -79,6 +79,20 @@ impl Diagnostic {
         self
     }
 
+    /// Adds "did you mean `x`?" when `word` is close to one of `candidates`, and
+    /// `otherwise` when it is not.
+    pub fn suggest<'a>(
+        self,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        otherwise: impl Into<String>,
+    ) -> Self {
+        match did_you_mean(word, candidates) {
+            Some(s) => self.help(format!("did you mean `{s}`?")),
+            None => self.help(otherwise),
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

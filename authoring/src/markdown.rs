@@ -827,12 +827,11 @@ impl PageRenderer<'_, '_> {
                 format!("unknown variable `{name}`"),
             )
             .at_pos(pos);
-            d = match crate::diagnostics::did_you_mean(name, vars.keys().map(String::as_str)) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help(format!(
-                    "define it in course.toml under [variables]: {name} = \"…\""
-                )),
-            };
+            d = d.suggest(
+                name,
+                vars.keys().map(String::as_str),
+                format!("define it in course.toml under [variables]: {name} = \"…\""),
+            );
             diags.push(d);
         })
     }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::blocks::Container;
-use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 
 /// The kinds of question, as authors write them after `::: question`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,10 +114,11 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
             )
             .at(c.line, 1);
             let names = KIND_NAMES.iter().map(|(n, _)| *n);
-            d = match did_you_mean(arg, names) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help("the types are: single, multiple, true-false, fill-in, numeric, matching, ordering"),
-            };
+            d = d.suggest(
+                arg,
+                names,
+                "the types are: single, multiple, true-false, fill-in, numeric, matching, ordering",
+            );
             diags.push(d);
             return None;
         }
@@ -190,10 +191,11 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
                     format!("unknown question key `{}`", k.trim()),
                 )
                 .at(*no, 1);
-                d = match did_you_mean(&key, KEYS.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!("the keys are: {}", KEYS.join(", "))),
-                };
+                d = d.suggest(
+                    &key,
+                    KEYS.iter().copied(),
+                    format!("the keys are: {}", KEYS.join(", ")),
+                );
                 diags.push(d);
                 continue;
             }

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::blocks::{self, Block, Snippets};
 use crate::config::{self, CourseConfig};
-use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostics::{Diagnostic, Diagnostics};
 
 /// A loaded course: its configuration and its lessons in reading order.
 #[derive(Debug, Clone)]
@@ -201,10 +201,11 @@ pub fn parse_lesson(
                     format!("unknown front-matter key `{key}`"),
                 )
                 .at(line_no, 1);
-                d = match did_you_mean(key, FRONT_MATTER_KEYS.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!("the keys are: {}", FRONT_MATTER_KEYS.join(", "))),
-                };
+                d = d.suggest(
+                    key,
+                    FRONT_MATTER_KEYS.iter().copied(),
+                    format!("the keys are: {}", FRONT_MATTER_KEYS.join(", ")),
+                );
                 diags.push(d);
                 continue;
             }

@@ -60,13 +60,14 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
             crate::config::FILE_NAME,
             format!("unknown theme `{name}`"),
         );
-        d = match crate::diagnostics::did_you_mean(name, known.iter().copied()) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(format!(
+        d = d.suggest(
+            name,
+            known.iter().copied(),
+            format!(
                 "use a built-in theme ({}) or the name of a theme folder inside the course",
                 known.join(", ")
-            )),
-        };
+            ),
+        );
         diags.push(d);
         return None;
     }

@@ -48,20 +48,31 @@
   var tracking = window.CourseTracking || parentTracking() || previewTracking();
   var state = normalise(tracking.start());
   var pageId = document.body.getAttribute('data-page') || '';
-  var lessonIds = [];
-  var titles = {};
+  /* Saved state names pages and questions by short keys (five characters, from the
+     build), so it stays small enough for SCORM 1.2 and survives reordering:
+     { v: 1, l: last page's key, s: keys of pages seen, concatenated,
+       a: { question key: answer }, x: { assessment page key: attempt }, c: complete } */
+  var lessonKeys = [];
+  var byKey = {};
+  var pageKey = '';
   for (var i = 0; i < data.pages.length; i++) {
-    lessonIds.push(data.pages[i].id);
-    titles[data.pages[i].id] = data.pages[i].title;
+    lessonKeys.push(data.pages[i].key);
+    byKey[data.pages[i].key] = data.pages[i];
+    if (data.pages[i].id === pageId) { pageKey = data.pages[i].key; }
   }
 
   function normalise(s) {
     if (!s || typeof s !== 'object' || s.v !== 1) { s = { v: 1 }; }
     if (typeof s.l !== 'string') { s.l = ''; }
-    if (!(s.s instanceof Array)) { s.s = []; }
+    if (typeof s.s !== 'string') { s.s = ''; }
     if (!s.a || typeof s.a !== 'object') { s.a = {}; }
     if (!s.x || typeof s.x !== 'object') { s.x = {}; }
     return s;
+  }
+
+  function hasSeen(key) {
+    for (var j = 0; j + 5 <= state.s.length; j += 5) { if (state.s.substr(j, 5) === key) { return true; } }
+    return false;
   }
 
   function save() {
@@ -110,6 +121,7 @@
   function Question(form) {
     this.form = form;
     this.id = form.getAttribute('data-question');
+    this.key = form.getAttribute('data-key');
     this.kind = form.getAttribute('data-kind');
     this.graded = form.getAttribute('data-graded') === 'true';
     this.feedback = form.querySelector('.course-feedback');
@@ -238,12 +250,15 @@
       correct: this.key.correct,
       answers: this.key.answers,
       range: this.key.range,
+      case_sensitive: this.key.case_sensitive,
+      options: this.key.options,
+      targets: this.key.targets,
       result: correct ? 'correct' : 'incorrect'
     });
   };
 
   function setupKnowledgeCheck(q) {
-    var saved = state.a[q.id];
+    var saved = state.a[q.key];
     if (saved !== undefined) {
       q.restore(saved);
       q.show(saved, q.isCorrect(saved));
@@ -257,7 +272,7 @@
       }
       var ok = q.isCorrect(r);
       q.show(r, ok);
-      state.a[q.id] = r;
+      state.a[q.key] = r;
       q.report(r, ok);
       save();
     });
@@ -269,8 +284,8 @@
     var passMark = Number(panel.getAttribute('data-pass-mark'));
     var attempts = Number(panel.getAttribute('data-attempts'));
     var shuffle = panel.getAttribute('data-shuffle') === 'true';
-    var x = state.x[pageId];
-    if (!x) { x = state.x[pageId] = { n: 0, seed: newSeed(), sc: null, p: 0, done: 0 }; }
+    var x = state.x[pageKey];
+    if (!x) { x = state.x[pageKey] = { n: 0, seed: newSeed(), sc: null, p: 0, done: 0 }; }
     var byId = {};
     questions.forEach(function (q) { byId[q.id] = q; });
     var result = panel.querySelector('.course-assessment__result');
@@ -350,12 +365,13 @@
     }
 
     current.forEach(function (q) {
-      if (state.a[q.id] !== undefined && x.done) { q.restore(state.a[q.id]); q.show(state.a[q.id], q.isCorrect(state.a[q.id])); }
-      else if (state.a[q.id] !== undefined) { q.restore(state.a[q.id]); }
+      var saved = state.a[q.key];
+      if (saved !== undefined && x.done) { q.restore(saved); q.show(saved, q.isCorrect(saved)); }
+      else if (saved !== undefined) { q.restore(saved); }
       q.form.addEventListener('submit', function (ev) { ev.preventDefault(); });
       q.form.addEventListener('change', function () {
         var r = q.response();
-        if (r !== null && !x.done) { state.a[q.id] = r; tracking.save(state); }
+        if (r !== null && !x.done) { state.a[q.key] = r; tracking.save(state); }
       });
     });
     if (x.done) { showResult(false); }
@@ -377,7 +393,7 @@
         var r = q.response();
         var ok = q.isCorrect(r);
         if (ok) { right++; }
-        state.a[q.id] = r;
+        state.a[q.key] = r;
         q.show(r, ok);
         q.report(r, ok);
       });
@@ -385,7 +401,6 @@
       x.sc = Math.round((right / current.length) * 100);
       x.p = x.sc >= passMark ? 1 : 0;
       x.done = 1;
-      if (x.p || state.best === undefined || x.sc > state.best) { state.best = x.sc; }
       tracking.setScore({ raw: x.sc, min: 0, max: 100, scaled: x.sc / 100 });
       save();
       evaluate();
@@ -396,7 +411,7 @@
       x.seed = newSeed();
       x.done = 0;
       x.sc = null;
-      current.forEach(function (q) { delete state.a[q.id]; q.clear(); q.lock(false); });
+      current.forEach(function (q) { delete state.a[q.key]; q.clear(); q.lock(false); });
       current = drawn();
       current.forEach(function (q) { q.clear(); q.lock(false); });
       result.hidden = true;
@@ -410,18 +425,18 @@
 
   /* ---------- progress and completion ---------- */
 
-  function assessmentIds() {
-    return data.pages.filter(function (p) { return p.kind === 'assessment'; }).map(function (p) { return p.id; });
+  function assessmentKeys() {
+    return data.pages.filter(function (p) { return p.kind === 'assessment'; }).map(function (p) { return p.key; });
   }
 
   function evaluate() {
-    var seen = lessonIds.filter(function (id) { return indexOf(state.s, id) >= 0; }).length;
-    var allSeen = seen === lessonIds.length;
-    var assess = assessmentIds();
+    var seen = lessonKeys.filter(hasSeen).length;
+    var allSeen = seen === lessonKeys.length;
+    var assess = assessmentKeys();
     var passed = assess.length > 0 && assess.every(function (id) { return state.x[id] && state.x[id].p; });
     var anyFailedOut = assess.some(function (id) { return state.x[id] && state.x[id].done && !state.x[id].p; });
     var complete = data.rule === 'all-pages' ? allSeen : data.rule === 'assessment' ? passed : allSeen && passed;
-    tracking.setProgress(seen, lessonIds.length);
+    tracking.setProgress(seen, lessonKeys.length);
     tracking.setCompletion(complete ? 'completed' : 'incomplete');
     if (assess.length) { tracking.setSuccess(passed ? 'passed' : anyFailedOut ? 'failed' : 'unknown'); }
     state.c = complete ? 1 : 0;
@@ -429,8 +444,8 @@
       el.hidden = false;
       var text = el.querySelector('.course-progress__text');
       var bar = el.querySelector('.course-progress__bar-value');
-      if (text) { text.textContent = 'You have viewed ' + seen + ' of ' + lessonIds.length + ' pages.'; }
-      if (bar) { bar.style.width = Math.round((seen / lessonIds.length) * 100) + '%'; }
+      if (text) { text.textContent = 'You have viewed ' + seen + ' of ' + lessonKeys.length + ' pages.'; }
+      if (bar) { bar.style.width = Math.round((seen / lessonKeys.length) * 100) + '%'; }
     });
     all('[data-course-status]').forEach(function (el) {
       if (complete) {
@@ -443,10 +458,11 @@
 
   function setupResume() {
     all('[data-course-resume]').forEach(function (el) {
-      if (!state.l || !titles[state.l]) { return; }
+      var last = byKey[state.l];
+      if (!last) { return; }
       var link = el.querySelector('a');
-      link.href = state.l + '.html';
-      link.querySelector('.course-resume__title').textContent = titles[state.l];
+      link.href = last.id + '.html';
+      link.querySelector('.course-resume__title').textContent = last.title;
       el.hidden = false;
     });
   }
@@ -491,9 +507,9 @@
 
   /* ---------- start ---------- */
 
-  if (indexOf(lessonIds, pageId) >= 0) {
-    if (indexOf(state.s, pageId) < 0) { state.s.push(pageId); }
-    state.l = pageId;
+  if (pageKey) {
+    if (!hasSeen(pageKey)) { state.s += pageKey; }
+    state.l = pageKey;
     tracking.setLocation(pageId);
   }
 

@@ -32,7 +32,16 @@ pub struct CourseConfig {
     pub variables: BTreeMap<String, String>,
     pub glossary: BTreeMap<String, String>,
     pub links: Links,
+    pub package: PackageConfig,
     pub modules: Vec<ModuleConfig>,
+}
+
+/// Settings for `course package`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PackageConfig {
+    /// The most a package may weigh, in kilobytes; a bigger one fails the build.
+    pub size_budget_kb: Option<u64>,
 }
 
 /// Theme choice and branding a course may set without copying a theme.
@@ -143,9 +152,11 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
             "variables",
             "glossary",
             "links",
+            "package",
             "modules",
         ],
     ),
+    ("package", &["size_budget_kb"]),
     (
         "theme",
         &[

@@ -19,6 +19,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod markdown;
 pub mod media;
+pub mod packaging;
 pub mod questions;
 pub mod scaffold;
 pub mod serve;

@@ -45,6 +45,19 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Build the course and write SCORM 1.2, SCORM 2004 or web packages (zips).
+    Package {
+        /// The course folder (default: the current folder).
+        dir: Option<PathBuf>,
+        /// Which packages to write.
+        #[arg(long, value_enum, default_value = "all")]
+        format: PackageFormat,
+        /// Folder for the zips (default: DIR/_packages).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Preview the course in a browser; pages reload when a source file is saved.
     Serve {
         /// The course folder (default: the current folder).
@@ -58,6 +71,25 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum PackageFormat {
+    Scorm12,
+    Scorm2004,
+    Web,
+    All,
+}
+
+impl PackageFormat {
+    fn formats(self) -> Vec<packager::Format> {
+        match self {
+            PackageFormat::Scorm12 => vec![packager::Format::Scorm12],
+            PackageFormat::Scorm2004 => vec![packager::Format::Scorm2004],
+            PackageFormat::Web => vec![packager::Format::Web],
+            PackageFormat::All => packager::Format::ALL.to_vec(),
+        }
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -166,6 +198,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(BuildError::Invalid(diags)) => {
                     report(diags, &dir, false);
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Package { dir, format, output, common } => {
+            let dir = course_dir(dir);
+            let out = output.unwrap_or_else(|| dir.join("_packages"));
+            let opts = common.options();
+            if common.deny_warnings && report(site::check(&dir, &opts), &dir, true) {
+                return Ok(ExitCode::from(1));
+            }
+            match authoring::packaging::package(&dir, &out, &format.formats(), &opts) {
+                Ok(written) => {
+                    for p in written {
+                        println!("{}  {}  {} KB  sha256 {}", p.format.name(), p.path.display(), p.size.div_ceil(1024), p.sha256);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(authoring::packaging::PackagingError::Build(BuildError::Invalid(diags))) => {
+                    report(diags, &dir, false);
+                    Ok(ExitCode::from(1))
+                }
+                Err(authoring::packaging::PackagingError::Package(e)) => {
+                    eprintln!("error: {e}");
                     Ok(ExitCode::from(1))
                 }
                 Err(e) => Err(e.into()),

@@ -467,6 +467,40 @@ fn ordered_item(t: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The key that stands for a page or question in a learner's saved state: five base-36
+/// characters from the id's hash, so saved progress stays small (SCORM 1.2 allows 4,096
+/// characters) and survives reordering. Collisions are reported by the build.
+pub fn state_key(id: &str) -> String {
+    let d = Sha256::digest(id.as_bytes());
+    let mut n = u64::from_be_bytes([0, 0, 0, d[0], d[1], d[2], d[3], d[4]]);
+    let mut out = String::with_capacity(5);
+    for _ in 0..5 {
+        out.push(char::from_digit((n % 36) as u32, 36).expect("digit"));
+        n /= 36;
+    }
+    out
+}
+
+/// Longest answer a learner can type into a fill-in question (and numeric: 30).
+pub const MAX_TEXT_ANSWER: usize = 200;
+pub const MAX_NUMBER_ANSWER: usize = 30;
+
+/// The most characters this question's saved answer can take in the learner's state,
+/// as `"key":answer,` in JSON.
+pub fn worst_case_state_chars(q: &Question) -> usize {
+    let n = q.choices.len();
+    let answer = match q.kind {
+        Kind::Single | Kind::TrueFalse => 8,
+        Kind::Multiple => 2 + n * 9,
+        // JSON escapes at most double a typed character (quotes and backslashes).
+        Kind::FillIn => 2 + 2 * MAX_TEXT_ANSWER,
+        Kind::Numeric => 2 + 2 * MAX_NUMBER_ANSWER,
+        Kind::Matching => 2 + n * 18,
+        Kind::Ordering => 2 + n * (8 + 1 + 2 + n.to_string().len() + 1),
+    };
+    8 + answer + 1
+}
+
 /// A short, stable id for a piece of text.
 pub fn short_hash(text: &str) -> String {
     let d = Sha256::digest(text.as_bytes());
@@ -530,6 +564,11 @@ struct Key<'a> {
     feedback: Vec<(String, String)>,
     correct_feedback: Option<String>,
     incorrect_feedback: Option<String>,
+    /// Option (or matching left, or ordering item) ids in the order the author wrote
+    /// them, for reports that identify options by position (SCORM 1.2).
+    options: Vec<String>,
+    /// Matching: the right-hand sides' ids, in the order first written.
+    targets: Vec<String>,
 }
 
 /// Renders a question as a form. `inline` and `block` render Markdown.
@@ -547,7 +586,8 @@ pub fn render_html(
         && prompt_html.trim_end().ends_with("</p>");
     let _ = writeln!(
         h,
-        "<form class=\"course-question\" id=\"q-{id}\" data-question=\"{id}\" data-kind=\"{}\"{}>",
+        "<form class=\"course-question\" id=\"q-{id}\" data-question=\"{id}\" data-key=\"{}\" data-kind=\"{}\"{}>",
+        state_key(id),
         kind_name(q.kind),
         if graded { " data-graded=\"true\"" } else { "" }
     );
@@ -599,9 +639,9 @@ pub fn render_html(
         }
         Kind::FillIn | Kind::Numeric => {
             let mode = if q.kind == Kind::Numeric {
-                " inputmode=\"decimal\""
+                " inputmode=\"decimal\" maxlength=\"30\""
             } else {
-                ""
+                " maxlength=\"200\""
             };
             let label = if q.kind == Kind::Numeric {
                 "Your answer (a number)"
@@ -706,6 +746,19 @@ pub fn render_html(
             .collect(),
         correct_feedback: q.correct_feedback.as_ref().map(|f| inline(f, q.line)),
         incorrect_feedback: q.incorrect_feedback.as_ref().map(|f| inline(f, q.line)),
+        options: q.choices.iter().map(|c| c.id.clone()).collect(),
+        targets: {
+            let mut t: Vec<String> = Vec::new();
+            for c in &q.choices {
+                if let Some(r) = &c.matches {
+                    let id = short_hash(r);
+                    if !t.contains(&id) {
+                        t.push(id);
+                    }
+                }
+            }
+            t
+        },
     };
     let json = serde_json::to_string(&key).unwrap_or_default();
     let _ = writeln!(

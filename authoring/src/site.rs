@@ -31,6 +31,8 @@ pub struct Prepared {
     pub files: BTreeMap<PathBuf, Vec<u8>>,
     pub media: Media,
     pub pages: usize,
+    /// The most characters the learner's saved state can reach (SCORM suspend data).
+    pub worst_case_state_chars: usize,
 }
 
 /// Loads, checks and renders. Returns `None` when there are errors; `diags` says why.
@@ -53,6 +55,8 @@ pub fn prepare(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Opti
         diags,
     );
     check_structure(&course, &pages, diags);
+    check_state_keys(&course, &pages, diags);
+    let worst_case_state_chars = worst_case_state(&course, &pages);
     let theme = theme::load(dir, &course.config.theme.name, diags)?;
     if diags.has_errors() {
         return None;
@@ -60,6 +64,7 @@ pub fn prepare(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Opti
     let files = render_site(&course, &index, &pages, &theme, diags)?;
     drop(index);
     Some(Prepared {
+        worst_case_state_chars,
         pages: course.lessons.len(),
         course,
         files,
@@ -273,6 +278,40 @@ fn check_structure(
     }
 }
 
+/// Pages and questions are saved under short keys; two ids with the same key would mix
+/// up learners' progress, so the build refuses them (rare: one in millions).
+fn check_state_keys(course: &Course, pages: &BTreeMap<String, RenderedPage>, diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let lessons = course.lessons.iter().map(|l| (l.id.clone(), l.path.clone(), 1));
+    let questions = course
+        .lessons
+        .iter()
+        .flat_map(|l| pages[&l.id].questions.iter().map(|q| (q.id.clone(), q.file.clone(), q.line)));
+    for (id, file, line) in lessons.chain(questions) {
+        let key = questions::state_key(&id);
+        if let Some(other) = seen.insert(key, id.clone())
+            && other != id
+        {
+            diags.push(
+                Diagnostic::error("state-key-clash", &file, format!("`{id}` and `{other}` would be saved under the same key"))
+                    .at(line, 1)
+                    .help("rename one of them (add a word to its id)"),
+            );
+        }
+    }
+}
+
+/// The longest the runtime's saved state can grow for this course, in characters:
+/// every page seen, every question answered at full length, every assessment attempted.
+fn worst_case_state(course: &Course, pages: &BTreeMap<String, RenderedPage>) -> usize {
+    let fixed = r#"{"v":1,"l":"xxxxx","s":"","a":{},"x":{},"c":1}"#.len();
+    let seen = 5 * course.lessons.len();
+    let answers: usize = pages.values().flat_map(|p| p.questions.iter()).map(questions::worst_case_state_chars).sum();
+    let attempt = r#""xxxxx":{"n":9999,"seed":4294967295,"sc":100,"p":1,"done":1},"#.len();
+    let attempts = attempt * course.lessons.iter().filter(|l| l.kind == LessonKind::Assessment).count();
+    fixed + seen + answers + attempts
+}
+
 #[derive(Serialize)]
 struct PageLink {
     id: String,
@@ -309,6 +348,7 @@ struct RuntimeData<'a> {
 #[derive(Serialize)]
 struct RuntimePage<'a> {
     id: &'a str,
+    key: String,
     title: &'a str,
     kind: LessonKind,
 }
@@ -459,6 +499,7 @@ fn render_site(
             .iter()
             .map(|l| RuntimePage {
                 id: &l.id,
+                key: questions::state_key(&l.id),
                 title: &l.title,
                 kind: l.kind,
             })

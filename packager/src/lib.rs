@@ -1,6 +1,19 @@
-//! The SCORM packager: writing SCORM 1.2 and 2004 packages from a built web course,
-//! reading and checking third-party packages, and the CMI data-model rules.
+//! Everything SCORM.
 //!
-//! Nothing is here yet: the work is tracked as its own issue ("SCORM packages"). The
-//! crate exists so that the workspace has the shape `ARCHITECTURE.md` describes and
-//! the authoring crate's output (a folder) is already what the packager will take.
+//! - [`package`]: a built web course (a folder) to a SCORM 1.2, SCORM 2004 or plain web
+//!   zip, with the tracking adapter, launch page and manifest; size and suspend-data
+//!   budgets checked.
+//! - [`manifest`]: `imsmanifest.xml` for SCORM 1.2 and 2004 4th Edition.
+//! - [`archive`]: reproducible zips and their SHA-256.
+//! - [`inspect`]: reading any third-party package, tolerant of real tools' deviations and
+//!   strict about hostile input.
+//! - [`cmi`]: the SCORM 1.2 and 2004 run-time data models: elements, types, ranges,
+//!   access and error codes, for the marketplace's player to enforce on the server.
+
+pub mod archive;
+// pub mod cmi;
+// pub mod inspect;
+pub mod manifest;
+pub mod package;
+
+pub use package::{Format, Package, PackageError, PackageMeta, package};

@@ -54,7 +54,7 @@ mod tests {
         let two = write_zip(&files).unwrap();
         assert_eq!(one, two);
         let mut z = zip::ZipArchive::new(Cursor::new(one)).unwrap();
-        let names: Vec<_> = (0..z.len()).map(|i| z.by_index(i).unwrap().name().to_string()).collect();
+        let names: Vec<String> = (0..z.len()).map(|i| z.by_index(i).unwrap().name().unwrap().to_string()).collect();
         assert_eq!(names, ["a/z.html", "b.txt"]);
         let f = z.by_index(0).unwrap();
         assert_eq!(f.unix_mode().map(|m| m & 0o777), Some(0o644));

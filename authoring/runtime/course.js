@@ -10,6 +10,10 @@
 (function () {
   'use strict';
 
+  /* Values cross frames (the adapter lives in the launch page), so arrays are checked
+     without instanceof, which fails across windows. */
+  function isArray(v) { return Object.prototype.toString.call(v) === '[object Array]'; }
+
   var data = window.COURSE_DATA;
   if (!data || !document.querySelector) { return; }
   document.documentElement.className += ' js-enabled';
@@ -121,7 +125,7 @@
   function Question(form) {
     this.form = form;
     this.id = form.getAttribute('data-question');
-    this.key = form.getAttribute('data-key');
+    this.stateKey = form.getAttribute('data-key');
     this.kind = form.getAttribute('data-kind');
     this.graded = form.getAttribute('data-graded') === 'true';
     this.feedback = form.querySelector('.course-feedback');
@@ -162,7 +166,7 @@
       case 'single':
       case 'true-false':
       case 'multiple':
-        all('input', f).forEach(function (x) { x.checked = r instanceof Array ? indexOf(r, x.value) >= 0 : x.value === r; });
+        all('input', f).forEach(function (x) { x.checked = isArray(r) ? indexOf(r, x.value) >= 0 : x.value === r; });
         break;
       case 'fill-in':
       case 'numeric':
@@ -225,7 +229,7 @@
 
   Question.prototype.show = function (r, correct) {
     var k = this.key, html = '';
-    var chosen = r instanceof Array ? r : [r];
+    var chosen = isArray(r) ? r : [r];
     html += '<p class="course-feedback__result">' + (correct ? 'Correct' : 'Incorrect') + '</p>';
     for (var j = 0; j < k.feedback.length; j++) {
       if (indexOf(chosen, k.feedback[j][0]) >= 0) { html += '<p>' + k.feedback[j][1] + '</p>'; }
@@ -258,7 +262,7 @@
   };
 
   function setupKnowledgeCheck(q) {
-    var saved = state.a[q.key];
+    var saved = state.a[q.stateKey];
     if (saved !== undefined) {
       q.restore(saved);
       q.show(saved, q.isCorrect(saved));
@@ -272,7 +276,7 @@
       }
       var ok = q.isCorrect(r);
       q.show(r, ok);
-      state.a[q.key] = r;
+      state.a[q.stateKey] = r;
       q.report(r, ok);
       save();
     });
@@ -365,13 +369,13 @@
     }
 
     current.forEach(function (q) {
-      var saved = state.a[q.key];
+      var saved = state.a[q.stateKey];
       if (saved !== undefined && x.done) { q.restore(saved); q.show(saved, q.isCorrect(saved)); }
       else if (saved !== undefined) { q.restore(saved); }
       q.form.addEventListener('submit', function (ev) { ev.preventDefault(); });
       q.form.addEventListener('change', function () {
         var r = q.response();
-        if (r !== null && !x.done) { state.a[q.key] = r; tracking.save(state); }
+        if (r !== null && !x.done) { state.a[q.stateKey] = r; tracking.save(state); }
       });
     });
     if (x.done) { showResult(false); }
@@ -393,7 +397,7 @@
         var r = q.response();
         var ok = q.isCorrect(r);
         if (ok) { right++; }
-        state.a[q.key] = r;
+        state.a[q.stateKey] = r;
         q.show(r, ok);
         q.report(r, ok);
       });
@@ -402,8 +406,8 @@
       x.p = x.sc >= passMark ? 1 : 0;
       x.done = 1;
       tracking.setScore({ raw: x.sc, min: 0, max: 100, scaled: x.sc / 100 });
-      save();
       evaluate();
+      save();
       showResult(true);
     });
 
@@ -411,7 +415,7 @@
       x.seed = newSeed();
       x.done = 0;
       x.sc = null;
-      current.forEach(function (q) { delete state.a[q.key]; q.clear(); q.lock(false); });
+      current.forEach(function (q) { delete state.a[q.stateKey]; q.clear(); q.lock(false); });
       current = drawn();
       current.forEach(function (q) { q.clear(); q.lock(false); });
       result.hidden = true;
@@ -524,11 +528,11 @@
   setupResume();
   save();
 
-  /* Each page is its own document: flush on leaving it. Ending the session (finish) is
-     the adapter's job, on the window that holds the whole course. */
+  /* State is committed as it changes (above), because browsers block a synchronous
+     commit while a page unloads. Leaving a page only hands over the latest state; the
+     adapter sends it when the session ends, on the window that holds the whole course. */
   window.addEventListener('pagehide', function () {
     tracking.save(state);
-    tracking.commit();
   });
 
   window.CourseRuntime = { state: function () { return state; }, evaluate: evaluate };

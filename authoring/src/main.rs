@@ -203,7 +203,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => Err(e.into()),
             }
         }
-        Command::Package { dir, format, output, common } => {
+        Command::Package {
+            dir,
+            format,
+            output,
+            common,
+        } => {
             let dir = course_dir(dir);
             let out = output.unwrap_or_else(|| dir.join("_packages"));
             let opts = common.options();
@@ -213,7 +218,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match authoring::packaging::package(&dir, &out, &format.formats(), &opts) {
                 Ok(written) => {
                     for p in written {
-                        println!("{}  {}  {} KB  sha256 {}", p.format.name(), p.path.display(), p.size.div_ceil(1024), p.sha256);
+                        println!(
+                            "{}  {}  {} KB  sha256 {}",
+                            p.format.name(),
+                            p.path.display(),
+                            p.size.div_ceil(1024),
+                            p.sha256
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }

@@ -26,13 +26,20 @@ pub enum PackagingError {
     #[error(transparent)]
     Package(#[from] packager::PackageError),
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What the packager needs to know about a prepared course.
 pub fn meta(p: &Prepared) -> PackageMeta {
     let c = &p.course.config;
-    let assessment = p.course.lessons.iter().find(|l| l.kind == LessonKind::Assessment);
+    let assessment = p
+        .course
+        .lessons
+        .iter()
+        .find(|l| l.kind == LessonKind::Assessment);
     PackageMeta {
         id: c.id.clone(),
         title: c.title.clone(),
@@ -47,7 +54,12 @@ pub fn meta(p: &Prepared) -> PackageMeta {
 }
 
 /// Builds the course in `dir` and writes one zip per format into `out`.
-pub fn package(dir: &Path, out: &Path, formats: &[Format], opts: &BuildOptions) -> Result<Vec<Written>, PackagingError> {
+pub fn package(
+    dir: &Path,
+    out: &Path,
+    formats: &[Format],
+    opts: &BuildOptions,
+) -> Result<Vec<Written>, PackagingError> {
     let mut diags = Diagnostics::default();
     let Some(prepared) = site::prepare(dir, opts, &mut diags) else {
         diags.sort();
@@ -56,13 +68,24 @@ pub fn package(dir: &Path, out: &Path, formats: &[Format], opts: &BuildOptions) 
     let web = dir.join(CACHE_DIR).join("package");
     site::write(&prepared, &web)?;
     let meta = meta(&prepared);
-    std::fs::create_dir_all(out).map_err(|source| PackagingError::Write { path: out.to_path_buf(), source })?;
+    std::fs::create_dir_all(out).map_err(|source| PackagingError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::new();
     for &format in formats {
         let p = packager::package(&web, &meta, format)?;
         let path = out.join(&p.file_name);
-        std::fs::write(&path, &p.bytes).map_err(|source| PackagingError::Write { path: path.clone(), source })?;
-        written.push(Written { format, path, size: p.bytes.len() as u64, sha256: p.sha256 });
+        std::fs::write(&path, &p.bytes).map_err(|source| PackagingError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(Written {
+            format,
+            path,
+            size: p.bytes.len() as u64,
+            sha256: p.sha256,
+        });
     }
     Ok(written)
 }

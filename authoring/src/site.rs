@@ -280,22 +280,35 @@ fn check_structure(
 
 /// Pages and questions are saved under short keys; two ids with the same key would mix
 /// up learners' progress, so the build refuses them (rare: one in millions).
-fn check_state_keys(course: &Course, pages: &BTreeMap<String, RenderedPage>, diags: &mut Diagnostics) {
+fn check_state_keys(
+    course: &Course,
+    pages: &BTreeMap<String, RenderedPage>,
+    diags: &mut Diagnostics,
+) {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let lessons = course.lessons.iter().map(|l| (l.id.clone(), l.path.clone(), 1));
-    let questions = course
+    let lessons = course
         .lessons
         .iter()
-        .flat_map(|l| pages[&l.id].questions.iter().map(|q| (q.id.clone(), q.file.clone(), q.line)));
+        .map(|l| (l.id.clone(), l.path.clone(), 1));
+    let questions = course.lessons.iter().flat_map(|l| {
+        pages[&l.id]
+            .questions
+            .iter()
+            .map(|q| (q.id.clone(), q.file.clone(), q.line))
+    });
     for (id, file, line) in lessons.chain(questions) {
         let key = questions::state_key(&id);
         if let Some(other) = seen.insert(key, id.clone())
             && other != id
         {
             diags.push(
-                Diagnostic::error("state-key-clash", &file, format!("`{id}` and `{other}` would be saved under the same key"))
-                    .at(line, 1)
-                    .help("rename one of them (add a word to its id)"),
+                Diagnostic::error(
+                    "state-key-clash",
+                    &file,
+                    format!("`{id}` and `{other}` would be saved under the same key"),
+                )
+                .at(line, 1)
+                .help("rename one of them (add a word to its id)"),
             );
         }
     }
@@ -306,9 +319,18 @@ fn check_state_keys(course: &Course, pages: &BTreeMap<String, RenderedPage>, dia
 fn worst_case_state(course: &Course, pages: &BTreeMap<String, RenderedPage>) -> usize {
     let fixed = r#"{"v":1,"l":"xxxxx","s":"","a":{},"x":{},"c":1}"#.len();
     let seen = 5 * course.lessons.len();
-    let answers: usize = pages.values().flat_map(|p| p.questions.iter()).map(questions::worst_case_state_chars).sum();
+    let answers: usize = pages
+        .values()
+        .flat_map(|p| p.questions.iter())
+        .map(questions::worst_case_state_chars)
+        .sum();
     let attempt = r#""xxxxx":{"n":9999,"seed":4294967295,"sc":100,"p":1,"done":1},"#.len();
-    let attempts = attempt * course.lessons.iter().filter(|l| l.kind == LessonKind::Assessment).count();
+    let attempts = attempt
+        * course
+            .lessons
+            .iter()
+            .filter(|l| l.kind == LessonKind::Assessment)
+            .count();
     fixed + seen + answers + attempts
 }
 

@@ -11,6 +11,10 @@
 (function () {
   'use strict';
 
+  /* Values cross frames (the adapter lives in the launch page), so arrays are checked
+     without instanceof, which fails across windows. */
+  function isArray(v) { return Object.prototype.toString.call(v) === '[object Array]'; }
+
   var version = (window.COURSE_SCORM && window.COURSE_SCORM.version) || '2004';
   var is12 = version === '1.2';
   var frame = document.getElementById('course-frame');
@@ -127,7 +131,7 @@
         return is12 ? (truth ? 't' : 'f') : (truth ? 'true' : 'false');
       case 'single':
       case 'multiple':
-        var ids = value instanceof Array ? value : [value];
+        var ids = isArray(value) ? value : [value];
         return ids.map(function (id) { return is12 ? letter(opts, id) : id; }).join(sep);
       case 'matching':
         var pairs = [];
@@ -171,9 +175,11 @@
     name: 'scorm' + version,
     entry: entry,
     location: location,
+    /* Every page of the course starts from the latest state, not the one at launch. */
     start: function () {
-      if (!suspend) { return null; }
-      try { return JSON.parse(suspend); } catch (e) { return null; }
+      var text = lastSuspend !== null ? lastSuspend : suspend;
+      if (!text) { return null; }
+      try { return JSON.parse(text); } catch (e) { return null; }
     },
     save: function (state) {
       var text = JSON.stringify(state);
@@ -220,7 +226,8 @@
     var done = completion === 'completed' && success !== 'failed';
     call.set(el.exit, done ? (is12 ? '' : 'normal') : 'suspend');
     call.set(el.sessionTime, sessionTime());
-    call.commit();
+    // No Commit here: this runs while the page unloads, when a synchronous commit is
+    // blocked. Terminate stores the data itself (LMSs send it with a beacon).
     call.finish();
   }
 

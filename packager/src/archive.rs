@@ -18,10 +18,16 @@ pub fn write_zip(files: &BTreeMap<String, Vec<u8>>) -> zip::result::ZipResult<Ve
         .last_modified_time(DateTime::default())
         .unix_permissions(0o644);
     // Media is already compressed; deflating it again only costs time.
-    let stored = deflated.compression_method(CompressionMethod::Stored).compression_level(None);
+    let stored = deflated
+        .compression_method(CompressionMethod::Stored)
+        .compression_level(None);
     for (path, bytes) in files {
         let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-        let opts = if ["png", "jpg", "jpeg", "gif", "webp", "mp4", "webm", "mp3", "m4a", "ogg", "woff2", "zip"].contains(&ext.as_str()) {
+        let opts = if [
+            "png", "jpg", "jpeg", "gif", "webp", "mp4", "webm", "mp3", "m4a", "ogg", "woff2", "zip",
+        ]
+        .contains(&ext.as_str())
+        {
             stored
         } else {
             deflated
@@ -35,10 +41,12 @@ pub fn write_zip(files: &BTreeMap<String, Vec<u8>>) -> zip::result::ZipResult<Ve
 /// The SHA-256 of `bytes`, in lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
@@ -54,7 +62,9 @@ mod tests {
         let two = write_zip(&files).unwrap();
         assert_eq!(one, two);
         let mut z = zip::ZipArchive::new(Cursor::new(one)).unwrap();
-        let names: Vec<String> = (0..z.len()).map(|i| z.by_index(i).unwrap().name().unwrap().to_string()).collect();
+        let names: Vec<String> = (0..z.len())
+            .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
+            .collect();
         assert_eq!(names, ["a/z.html", "b.txt"]);
         let f = z.by_index(0).unwrap();
         assert_eq!(f.unix_mode().map(|m| m & 0o777), Some(0o644));

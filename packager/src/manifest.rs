@@ -15,7 +15,13 @@ pub fn identifier(meta: &PackageMeta) -> String {
     let raw = format!("{}-v{}", meta.id, meta.version);
     let mut id: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if !id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         id.insert_str(0, "course-");

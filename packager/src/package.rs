@@ -93,17 +93,34 @@ pub enum PackageError {
         "the course could store up to {worst} characters of progress (suspend data), more than {format} allows ({limit}); \
          split it into smaller courses, or use fewer questions or pages"
     )]
-    SuspendTooLarge { format: &'static str, worst: usize, limit: usize },
-    #[error("the {format} package is {size_kb} KB, over the course's size budget of {budget_kb} KB")]
-    OverBudget { format: &'static str, size_kb: u64, budget_kb: u64 },
+    SuspendTooLarge {
+        format: &'static str,
+        worst: usize,
+        limit: usize,
+    },
+    #[error(
+        "the {format} package is {size_kb} KB, over the course's size budget of {budget_kb} KB"
+    )]
+    OverBudget {
+        format: &'static str,
+        size_kb: u64,
+        budget_kb: u64,
+    },
     #[error("cannot read the built course at {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write the zip: {0}")]
     Zip(#[from] zip::result::ZipError),
 }
 
 /// Packages the built course in `web_dir`.
-pub fn package(web_dir: &Path, meta: &PackageMeta, format: Format) -> Result<Package, PackageError> {
+pub fn package(
+    web_dir: &Path,
+    meta: &PackageMeta,
+    format: Format,
+) -> Result<Package, PackageError> {
     if let Some(limit) = format.suspend_limit()
         && meta.worst_case_suspend_chars > limit
     {
@@ -120,7 +137,10 @@ pub fn package(web_dir: &Path, meta: &PackageMeta, format: Format) -> Result<Pac
         Format::Web => None,
     };
     if let Some(v) = version {
-        files.insert(manifest::LAUNCH_FILE.into(), launch_page(meta, v).into_bytes());
+        files.insert(
+            manifest::LAUNCH_FILE.into(),
+            launch_page(meta, v).into_bytes(),
+        );
         files.insert(ADAPTER_PATH.into(), ADAPTER_JS.as_bytes().to_vec());
         let listed: Vec<String> = files.keys().cloned().collect();
         let xml = match format {
@@ -134,7 +154,11 @@ pub fn package(web_dir: &Path, meta: &PackageMeta, format: Format) -> Result<Pac
     if let Some(budget_kb) = meta.size_budget_kb
         && size_kb > budget_kb
     {
-        return Err(PackageError::OverBudget { format: format.name(), size_kb, budget_kb });
+        return Err(PackageError::OverBudget {
+            format: format.name(),
+            size_kb,
+            budget_kb,
+        });
     }
     Ok(Package {
         format,
@@ -147,13 +171,23 @@ pub fn package(web_dir: &Path, meta: &PackageMeta, format: Format) -> Result<Pac
 fn read_dir(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, PackageError> {
     let mut files = BTreeMap::new();
     for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let e = e.map_err(|e| PackageError::Read { path: dir.to_path_buf(), source: e.into() })?;
+        let e = e.map_err(|e| PackageError::Read {
+            path: dir.to_path_buf(),
+            source: e.into(),
+        })?;
         if !e.file_type().is_file() {
             continue;
         }
         let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
-        let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-        let bytes = std::fs::read(e.path()).map_err(|source| PackageError::Read { path: e.path().to_path_buf(), source })?;
+        let name = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let bytes = std::fs::read(e.path()).map_err(|source| PackageError::Read {
+            path: e.path().to_path_buf(),
+            source,
+        })?;
         files.insert(name, bytes);
     }
     Ok(files)

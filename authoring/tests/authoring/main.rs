@@ -6,5 +6,6 @@ mod cli;
 mod diagnostics;
 mod render;
 mod samples;
+mod scorm;
 mod serve;
 mod support;

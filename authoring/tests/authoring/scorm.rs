@@ -1,0 +1,240 @@
+//! `course package`: SCORM 1.2 and 2004 packages that validate against the official
+//! schemas, are reproducible, hold no sources or plain answer keys, respect the size
+//! and suspend-data budgets, and run under an independent LMS-side API (scorm-again).
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{Fixture, workspace_root};
+
+fn entries(zip_path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            (f.name().unwrap().to_string(), b)
+        })
+        .collect()
+}
+
+fn extract(zip_path: &Path, to: &Path) {
+    for (name, bytes) in entries(zip_path) {
+        let p = to.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+fn package(f: &Fixture, format: &str) -> (PathBuf, String) {
+    let run = f.course(&["package", "--format", format, "-o", "pkgs"]);
+    run.assert_ok();
+    let line = run.stdout.lines().next().unwrap().to_string();
+    let path = f.path().join(line.split_whitespace().nth(1).unwrap());
+    (path, line)
+}
+
+/// Runs the conformance kit's validator when xmllint is there (always in CI).
+fn validate(zip: &Path) {
+    let validator = workspace_root().join("../shared/conformance/validate-manifest");
+    let have = Command::new("xmllint").arg("--version").output().is_ok() && validator.exists();
+    if !have {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must validate manifests: install libxml2-utils"
+        );
+        eprintln!("SKIPPED schema validation: no xmllint or no conformance kit");
+        return;
+    }
+    let out = Command::new(&validator).arg(zip).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn every_sample_packages_in_both_formats_and_validates() {
+    for name in ["hand-hygiene", "data-security", "fire-safety"] {
+        let f = Fixture::sample(name);
+        let run = f.course(&["package", "-o", "pkgs"]);
+        run.assert_ok();
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 3, "{}", run.stdout);
+        for line in lines {
+            let mut parts = line.split_whitespace();
+            let format = parts.next().unwrap();
+            let path = f.path().join(parts.next().unwrap());
+            let printed = line.rsplit(' ').next().unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            assert_eq!(
+                printed,
+                packager::archive::sha256_hex(&bytes),
+                "printed SHA-256 matches the file"
+            );
+            let files = entries(&path);
+            assert!(
+                files
+                    .keys()
+                    .all(|k| !k.ends_with(".md") && k != "course.toml"),
+                "no sources in {name} {format}"
+            );
+            if format != "web" {
+                validate(&path);
+                let manifest = String::from_utf8(files["imsmanifest.xml"].clone()).unwrap();
+                for file in files.keys().filter(|k| *k != "imsmanifest.xml") {
+                    assert!(
+                        manifest.contains(&format!("href=\"{}\"", packager::manifest::href(file))),
+                        "{file} listed in the manifest"
+                    );
+                }
+                assert!(files.contains_key("launch.html") && files.contains_key("assets/scorm.js"));
+            }
+            // The runtime stays small: everything except media.
+            let code: usize = files
+                .iter()
+                .filter(|(k, _)| !k.starts_with("media/") && !k.starts_with("files/"))
+                .map(|(_, v)| v.len())
+                .sum();
+            assert!(
+                code < 300 * 1024,
+                "{name} {format}: {code} bytes besides media"
+            );
+        }
+    }
+}
+
+#[test]
+fn manifests_carry_identity_and_passing_score() {
+    let f = Fixture::sample("hand-hygiene");
+    let (p12, _) = package(&f, "scorm12");
+    let m12 = String::from_utf8(entries(&p12)["imsmanifest.xml"].clone()).unwrap();
+    assert!(m12.contains("identifier=\"hand-hygiene-v2.1.0\""));
+    assert!(m12.contains("<adlcp:masteryscore>80</adlcp:masteryscore>"));
+    assert!(m12.contains("<schemaversion>1.2</schemaversion>"));
+    let (p04, _) = package(&f, "scorm2004");
+    let m04 = String::from_utf8(entries(&p04)["imsmanifest.xml"].clone()).unwrap();
+    assert!(m04.contains("<imsss:minNormalizedMeasure>0.8</imsss:minNormalizedMeasure>"));
+    assert!(m04.contains("satisfiedByMeasure=\"true\""));
+    assert!(m04.contains("<schemaversion>2004 4th Edition</schemaversion>"));
+    assert!(m04.contains(
+        "<lom:title><lom:string language=\"en-GB\">Hand hygiene</lom:string></lom:title>"
+    ));
+}
+
+#[test]
+fn packages_are_reproducible() {
+    let a = Fixture::sample("data-security");
+    let b = Fixture::sample("data-security");
+    for format in ["scorm12", "scorm2004", "web"] {
+        let (pa, la) = package(&a, format);
+        let (pb, lb) = package(&b, format);
+        assert_eq!(
+            std::fs::read(pa).unwrap(),
+            std::fs::read(pb).unwrap(),
+            "{format}"
+        );
+        assert_eq!(la.rsplit(' ').next(), lb.rsplit(' ').next());
+    }
+}
+
+#[test]
+fn a_course_whose_progress_could_outgrow_scorm_12_is_refused_for_12_only() {
+    let f = Fixture::new("minimal");
+    let many: String = (0..30)
+        .map(|i| {
+            format!("::: question fill-in #long-{i}\nName thing {i}.\n\nanswer: thing {i}\n:::\n\n")
+        })
+        .collect();
+    f.edit(
+        "lessons/second.md",
+        "## Details",
+        &format!("## Details\n\n{many}"),
+    );
+    let run = f.course(&["package", "--format", "scorm12", "-o", "pkgs"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("more than scorm12 allows (4096)"),
+        "{}",
+        run.stderr
+    );
+    f.course(&["package", "--format", "scorm2004", "-o", "pkgs"])
+        .assert_ok();
+}
+
+#[test]
+fn the_size_budget_fails_the_build() {
+    let f = Fixture::sample("hand-hygiene");
+    f.edit(
+        "course.toml",
+        "[completion]",
+        "[package]\nsize_budget_kb = 100\n\n[completion]",
+    );
+    let run = f.course(&["package", "--format", "scorm2004", "-o", "pkgs"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("over the course's size budget of 100 KB"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn packages_run_under_scorm_again() {
+    let root = workspace_root();
+    let missing = if !root.join("node_modules/scorm-again").exists()
+        || !root.join("node_modules/playwright-core").exists()
+    {
+        Some("node_modules is missing: run `npm ci`")
+    } else if !Path::new(&std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
+        .exists()
+    {
+        Some("no Chromium")
+    } else {
+        None
+    };
+    if let Some(why) = missing {
+        assert!(
+            std::env::var("CI").is_err(),
+            "SCORM runtime tests cannot run in CI: {why}"
+        );
+        eprintln!("SKIPPED SCORM runtime tests: {why}");
+        return;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let v1 = Fixture::sample("hand-hygiene");
+    let v2 = Fixture::sample("hand-hygiene");
+    // The republished version: a new question before the one a learner answered.
+    v2.edit("course.toml", "version = \"2.1.0\"", "version = \"2.2.0\"");
+    v2.edit(
+        "lessons/five-moments.md",
+        "::: question multiple #moments-which",
+        "::: question single #added-after-publishing\nHow many moments are there?\n\n- [x] Five\n- [ ] Four\n:::\n\n::: question multiple #moments-which",
+    );
+    for (fixture, suffix) in [(&v1, ""), (&v2, "-v2")] {
+        for (format, dir) in [("scorm12", "pkg12"), ("scorm2004", "pkg2004")] {
+            let (zip, _) = package(fixture, format);
+            extract(&zip, &out.path().join(format!("{dir}{suffix}")));
+        }
+    }
+    let run = Command::new("node")
+        .args(["--test", "--test-reporter=spec"])
+        .arg(root.join("authoring/tests/browser/scorm.test.mjs"))
+        .env("PACKAGES_DIR", out.path())
+        .current_dir(&root)
+        .output()
+        .expect("run node");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "SCORM runtime tests failed:\n{text}");
+    eprintln!("{text}");
+}

@@ -1,0 +1,263 @@
+// The SCORM packages' runtime, tested for real: each package runs in headless Chromium
+// inside a page whose LMS-side API is scorm-again (an independent, widely used
+// implementation), committing to this script's HTTP server as an LMS would receive it.
+//
+// Run by the Rust test `scorm::packages_run_under_scorm_again`, which packages the hand
+// hygiene sample (and a republished copy with an extra question) and extracts the zips
+// into PACKAGES_DIR as pkg12/, pkg2004/, pkg12-v2/ and pkg2004-v2/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const SCORM_AGAIN = join(process.cwd(), 'node_modules', 'scorm-again', 'dist');
+const PACKAGES = process.env.PACKAGES_DIR;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+const HARNESS = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Test LMS</title></head><body>
+<script src="/scorm-again/scorm12.js"></script><script src="/scorm-again/scorm2004.js"></script>
+<script>
+  var q = new URLSearchParams(location.search);
+  var v = q.get('v');
+  var settings = { lmsCommitUrl: '/commit?session=' + q.get('session'), logLevel: 5 };
+  var api = v === '1.2' ? new Scorm12API(settings) : new Scorm2004API(settings);
+  if (q.get('seed')) { api.loadFromJSON(JSON.parse(q.get('seed'))); }
+  window.calls = [];
+  ['LMSInitialize', 'LMSSetValue', 'LMSCommit', 'LMSFinish', 'Initialize', 'SetValue', 'Commit', 'Terminate'].forEach(function (m) {
+    if (typeof api[m] !== 'function') { return; }
+    var orig = api[m].bind(api);
+    api[m] = function () {
+      var r = orig.apply(null, arguments);
+      var err = v === '1.2' ? api.LMSGetLastError() : api.GetLastError();
+      window.calls.push({ method: m, args: Array.prototype.slice.call(arguments), result: r, error: err });
+      return r;
+    };
+  });
+  if (v === '1.2') { window.API = api; } else { window.API_1484_11 = api; }
+  var f = document.createElement('iframe');
+  f.id = 'sco'; f.title = 'Course'; f.style.cssText = 'width:100%;height:95vh;border:0';
+  f.src = '/' + q.get('pkg') + '/launch.html';
+  document.body.appendChild(f);
+  window.closeSco = function () { f.remove(); };
+</script></body></html>`;
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.mp4': 'video/mp4', '.vtt': 'text/vtt', '.pdf': 'application/pdf' };
+const commits = {};
+let server, base, browser;
+
+before(async () => {
+  assert.ok(PACKAGES, 'PACKAGES_DIR must name the extracted packages');
+  server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/commit') {
+      let body = '';
+      for await (const chunk of req) { body += chunk; }
+      const session = url.searchParams.get('session');
+      (commits[session] ||= []).push(JSON.parse(body));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"result":true,"errorCode":0}');
+      return;
+    }
+    if (url.pathname === '/lms.html') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(HARNESS); return; }
+    const root = url.pathname.startsWith('/scorm-again/') ? SCORM_AGAIN : PACKAGES;
+    const rel = normalize(decodeURIComponent(url.pathname.replace(/^\/scorm-again\//, '/'))).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = await readFile(join(root, rel));
+      res.writeHead(200, { 'content-type': TYPES[extname(rel)] || 'application/octet-stream' });
+      res.end(body);
+    } catch { res.writeHead(404); res.end(); }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); server?.close(); });
+
+/* The value the LMS last received for an element, from the commits it stored. */
+function last(session) {
+  const list = commits[session] || [];
+  assert.ok(list.length > 0, `no commits for ${session}`);
+  return list[list.length - 1].cmi;
+}
+
+function interactions(cmi) {
+  const obj = cmi.interactions || {};
+  const list = Array.isArray(obj) ? obj : Object.keys(obj).filter((k) => /^\d+$/.test(k)).sort((a, b) => a - b).map((k) => obj[k]);
+  return list.map((i) => ({
+    id: i.id, type: i.type, result: i.result,
+    response: i.student_response ?? i.learner_response,
+    pattern: (Array.isArray(i.correct_responses) ? i.correct_responses[0] : (i.correct_responses || {})['0'] || (i.correct_responses || {}).childArray?.[0])?.pattern,
+  }));
+}
+
+async function open(v, pkg, session, seed) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const params = new URLSearchParams({ v, pkg, session });
+  if (seed) { params.set('seed', JSON.stringify(seed)); }
+  await page.goto(`${base}/lms.html?${params}`);
+  const course = page.frameLocator('#sco').frameLocator('#course-frame');
+  return { page, course, errors };
+}
+
+async function failedCalls(page) {
+  return page.evaluate(() => window.calls.filter((c) => String(c.result) !== 'true').map((c) => `${c.method}(${c.args.join(', ')}) = ${c.result}, error ${c.error}`));
+}
+
+async function close(page) {
+  await page.evaluate(() => window.closeSco());
+  await page.waitForTimeout(200);
+}
+
+const RIGHT = {
+  'a-moment-cannula': ['Before a clean or aseptic procedure'],
+  'a-moment-bedrail': ['Yes: it is moment 5, after touching patient surroundings'],
+  'a-gloves': ['False'],
+  'a-soap': ['Your hands are visibly soiled', 'The patient has diarrhoea'],
+  'a-rub-name': 'alcohol hand rub',
+  'a-wash-seconds': '40',
+  'a-dry': ['Rinse your hands with water', 'Dry your hands with a paper towel', 'Turn off the tap with the towel'],
+};
+
+async function completeCourse(course) {
+  await course.getByRole('link', { name: 'Start the course' }).click();
+  const check = course.locator('#q-why-hands');
+  await check.getByLabel('Cleaning your hands at the right moments').check();
+  await check.getByRole('button', { name: 'Check answer' }).click();
+  await check.getByText('Correct', { exact: true }).waitFor();
+  for (const next of ['five-moments', 'technique', 'assessment']) {
+    await course.getByRole('link', { name: /Next/ }).click();
+    await course.locator(`body[data-page="${next}"]`).waitFor();
+  }
+  const ids = await course.locator('form.course-question:not([hidden])').evaluateAll((fs) => fs.map((f) => f.dataset.question));
+  for (const id of ids) {
+    const form = course.locator(`#q-${id}`);
+    const a = RIGHT[id];
+    if (typeof a === 'string') { await form.getByRole('textbox').fill(a); }
+    else if (id === 'a-dry') { for (const [i, label] of a.entries()) { await form.getByLabel(label, { exact: true }).selectOption(String(i + 1)); } }
+    else { for (const label of a) { await form.getByLabel(label, { exact: true }).check(); } }
+  }
+  await course.getByRole('button', { name: 'Submit answers' }).click();
+  await course.getByRole('heading', { name: 'You passed' }).waitFor();
+  return ids;
+}
+
+for (const v of ['1.2', '2004']) {
+  const pkg = v === '1.2' ? 'pkg12' : 'pkg2004';
+
+  test(`SCORM ${v}: completing the course records status, score, time and interactions`, async () => {
+    const session = `${pkg}-complete`;
+    const { page, course, errors } = await open(v, pkg, session);
+    await course.locator('body[data-page="index"]').waitFor();
+    const drawn = await completeCourse(course);
+    await close(page);
+    assert.deepEqual(await failedCalls(page), [], 'every API call succeeds');
+    const calls = await page.evaluate(() => window.calls.map((c) => c.method));
+    assert.equal(calls.filter((m) => m === 'LMSInitialize' || m === 'Initialize').length, 1, 'initialised once');
+    assert.equal(calls.filter((m) => m === 'LMSFinish' || m === 'Terminate').length, 1, 'terminated once');
+    const cmi = last(session);
+    const list = interactions(cmi);
+    assert.equal(list.length, 1 + drawn.length, 'one interaction per answer');
+    if (v === '1.2') {
+      assert.equal(cmi.core.lesson_status, 'passed');
+      assert.equal(cmi.core.score.raw, '100');
+      assert.equal(cmi.core.score.min, '0');
+      assert.equal(cmi.core.score.max, '100');
+      assert.match(cmi.core.session_time, /^\d{2,4}:\d{2}:\d{2}(\.\d{1,2})?$/);
+      assert.equal(cmi.core.exit, '');
+      assert.equal(cmi.core.lesson_location, 'assessment');
+      assert.ok(list.every((i) => i.result === 'correct'), JSON.stringify(list));
+      const check = list[0];
+      assert.deepEqual([check.id, check.type, check.response, check.pattern], ['why-hands', 'choice', 'b', 'b']);
+      const byId = Object.fromEntries(list.map((i) => [i.id, i]));
+      if (byId['a-gloves']) { assert.deepEqual([byId['a-gloves'].type, byId['a-gloves'].response], ['true-false', 'f']); }
+      assert.deepEqual([byId['a-dry'].type, byId['a-dry'].response, byId['a-dry'].pattern], ['sequencing', 'a,b,c', 'a,b,c']);
+      assert.deepEqual([byId['a-wash-seconds'].type, byId['a-wash-seconds'].response], ['numeric', '40']);
+      assert.deepEqual([byId['a-rub-name'].type, byId['a-rub-name'].response], ['fill-in', 'alcohol hand rub']);
+    } else {
+      assert.equal(cmi.completion_status, 'completed');
+      assert.equal(cmi.success_status, 'passed');
+      assert.equal(cmi.score.scaled, '1');
+      assert.equal(cmi.score.raw, '100');
+      assert.equal(cmi.progress_measure, '1');
+      assert.match(cmi.session_time, /^PT\d+H\d+M\d+(\.\d{1,2})?S$/);
+      assert.equal(cmi.exit, 'normal');
+      assert.equal(cmi.location, 'assessment');
+      assert.ok(list.every((i) => i.result === 'correct'), JSON.stringify(list));
+      const byId = Object.fromEntries(list.map((i) => [i.id, i]));
+      assert.equal(byId['why-hands'].type, 'choice');
+      assert.equal(byId['a-dry'].type, 'sequencing');
+      assert.match(byId['a-dry'].response, /^[0-9a-f]{6}\[,\][0-9a-f]{6}\[,\][0-9a-f]{6}$/);
+      assert.equal(byId['a-dry'].response, byId['a-dry'].pattern);
+      assert.deepEqual([byId['a-wash-seconds'].type, byId['a-wash-seconds'].response, byId['a-wash-seconds'].pattern], ['numeric', '40', '40[:]40']);
+      assert.equal(byId['a-rub-name'].type, 'fill-in');
+    }
+    const state = JSON.parse(cmi.suspend_data);
+    assert.equal(state.s.length, 5 * 4, 'four pages seen');
+    assert.equal(state.c, 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test(`SCORM ${v}: leaving half-way and coming back resumes the page and answers, also after republishing`, async () => {
+    const session = `${pkg}-leave`;
+    const first = await open(v, pkg, session);
+    await first.course.getByRole('link', { name: 'Start the course' }).click();
+    await first.course.getByRole('link', { name: /Next/ }).click();
+    await first.course.locator('body[data-page="five-moments"]').waitFor();
+    const multi = first.course.locator('#q-moments-which');
+    for (const label of ['Before touching a patient', "After touching a patient's surroundings", 'After body fluid exposure risk']) { await multi.getByLabel(label).check(); }
+    await multi.getByRole('button', { name: 'Check answer' }).click();
+    await multi.getByText('Correct', { exact: true }).waitFor();
+    await close(first.page);
+    assert.deepEqual(await failedCalls(first.page), []);
+    const left = last(session);
+    const suspend = left.suspend_data;
+    const location = v === '1.2' ? left.core.lesson_location : left.location;
+    assert.equal(v === '1.2' ? left.core.exit : left.exit, 'suspend');
+    assert.equal(v === '1.2' ? left.core.lesson_status : left.completion_status, 'incomplete');
+    assert.equal(location, 'five-moments');
+    assert.ok(suspend.length < (v === '1.2' ? 4096 : 64000));
+    await first.page.close();
+
+    const seed = v === '1.2'
+      ? { cmi: { core: { entry: 'resume', lesson_location: location, lesson_status: 'incomplete' }, suspend_data: suspend } }
+      : { cmi: { entry: 'resume', location, suspend_data: suspend, completion_status: 'incomplete' } };
+    for (const version of [pkg, `${pkg}-v2`]) {
+      const again = await open(v, version, `${version}-resume`, seed);
+      await again.course.locator('body[data-page="five-moments"]').waitFor();
+      const form = again.course.locator('#q-moments-which');
+      const got = await again.page.evaluate(() => window.calls.slice(0, 3));
+      const restored = await again.page.evaluate((v) => (v === '1.2' ? window.API.LMSGetValue('cmi.suspend_data') : window.API_1484_11.GetValue('cmi.suspend_data')), v);
+      assert.equal(await form.getByLabel('Before touching a patient').isChecked(), true, `${version}: answer restored; LMS has ${restored}; left ${suspend}; calls ${JSON.stringify(got)}`);
+      assert.equal(await form.getByLabel('Before entering the staff room').isChecked(), false);
+      await form.getByText('Correct', { exact: true }).waitFor();
+      if (version.endsWith('-v2')) {
+        const added = again.course.locator('#q-added-after-publishing');
+        await added.waitFor();
+        assert.equal(await added.locator('input:checked').count(), 0, 'the new question starts unanswered');
+      }
+      assert.match(await again.course.locator('[data-course-progress]').textContent(), /viewed 2 of 4 pages/);
+      assert.deepEqual(again.errors, []);
+      await again.page.close();
+    }
+  });
+}
+
+test('without an LMS the package runs in preview mode', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/pkg2004/launch.html`);
+  const course = page.frameLocator('#course-frame');
+  await course.getByRole('link', { name: 'Start the course' }).click();
+  await course.locator('body[data-page="infections-and-hands"]').waitFor();
+  await page.close();
+});

@@ -58,6 +58,14 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Read any SCORM package and report what it holds and what is wrong with it.
+    Inspect {
+        /// The package (.zip) or an unpacked package folder.
+        package: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Preview the course in a browser; pages reload when a source file is saved.
     Serve {
         /// The course folder (default: the current folder).
@@ -239,6 +247,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Inspect { package, json } => Ok(inspect(&package, json)),
         Command::Serve {
             dir,
             port,
@@ -256,6 +265,84 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `course inspect`: exit 0 for a package that can be used, 1 for a refused package or
+/// one with errors.
+fn inspect(path: &std::path::Path, json: bool) -> ExitCode {
+    use packager::inspect::{self, Limits};
+    let result = if path.is_dir() {
+        inspect::inspect_dir(path)
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => inspect::inspect_zip(std::io::BufReader::new(f), &Limits::default()),
+            Err(e) => {
+                eprintln!("error: cannot open {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
+        }
+    };
+    match result {
+        Ok(report) => {
+            let errors = report.errors().count();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                print!("{}", describe(&report));
+            }
+            if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Err(refusal) => {
+            if json {
+                println!("{}", serde_json::json!({ "refused": refusal }));
+            } else {
+                eprintln!("refused[{}]: {}", refusal.code, refusal.reason);
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn describe(r: &packager::inspect::Inspection) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let title = r
+        .metadata
+        .title
+        .clone()
+        .or_else(|| r.organizations.first().map(|o| o.title.clone()))
+        .unwrap_or_default();
+    let _ = writeln!(s, "{} package {:?} ({})", r.version.label(), title, r.identifier);
+    let _ = writeln!(
+        s,
+        "  {} files, {} KB; sequencing: {}",
+        r.file_count,
+        r.total_bytes.div_ceil(1024),
+        if r.sequencing { "yes" } else { "no" }
+    );
+    for o in &r.organizations {
+        let default = if r.default_organization.as_ref() == Some(&o.identifier) { " (default)" } else { "" };
+        let _ = writeln!(s, "  organization {}: {}{default}", o.identifier, o.title);
+    }
+    let _ = writeln!(s, "  SCOs ({}):", r.scos.len());
+    for (i, sco) in r.scos.iter().enumerate() {
+        let missing = if sco.launchable { "" } else { "  [launch file missing]" };
+        let _ = writeln!(s, "    {}. {} -> {}{missing}", i + 1, sco.title, sco.launch);
+    }
+    if !r.assets.is_empty() {
+        let _ = writeln!(s, "  assets launched directly ({}):", r.assets.len());
+        for a in &r.assets {
+            let _ = writeln!(s, "    - {} -> {}", a.title, a.launch);
+        }
+    }
+    for f in &r.findings {
+        let label = match f.severity {
+            packager::inspect::Severity::Error => "error",
+            packager::inspect::Severity::Warning => "warning",
+        };
+        let _ = writeln!(s, "  {label}[{}]: {}", f.code, f.message);
+    }
+    s
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 pub mod archive;
 // pub mod cmi;
-// pub mod inspect;
+pub mod inspect;
 pub mod manifest;
 pub mod package;
 

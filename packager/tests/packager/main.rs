@@ -1,0 +1,5 @@
+//! Tests of the packager against real third-party packages, ADL's conformance test
+//! manifests and crafted hostile zips.
+
+mod hostile;
+mod inspect;

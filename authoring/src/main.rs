@@ -286,11 +286,18 @@ fn inspect(path: &std::path::Path, json: bool) -> ExitCode {
         Ok(report) => {
             let errors = report.errors().count();
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
             } else {
                 print!("{}", describe(&report));
             }
-            if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(refusal) => {
             if json {
@@ -312,7 +319,13 @@ fn describe(r: &packager::inspect::Inspection) -> String {
         .clone()
         .or_else(|| r.organizations.first().map(|o| o.title.clone()))
         .unwrap_or_default();
-    let _ = writeln!(s, "{} package {:?} ({})", r.version.label(), title, r.identifier);
+    let _ = writeln!(
+        s,
+        "{} package {:?} ({})",
+        r.version.label(),
+        title,
+        r.identifier
+    );
     let _ = writeln!(
         s,
         "  {} files, {} KB; sequencing: {}",
@@ -321,12 +334,20 @@ fn describe(r: &packager::inspect::Inspection) -> String {
         if r.sequencing { "yes" } else { "no" }
     );
     for o in &r.organizations {
-        let default = if r.default_organization.as_ref() == Some(&o.identifier) { " (default)" } else { "" };
+        let default = if r.default_organization.as_ref() == Some(&o.identifier) {
+            " (default)"
+        } else {
+            ""
+        };
         let _ = writeln!(s, "  organization {}: {}{default}", o.identifier, o.title);
     }
     let _ = writeln!(s, "  SCOs ({}):", r.scos.len());
     for (i, sco) in r.scos.iter().enumerate() {
-        let missing = if sco.launchable { "" } else { "  [launch file missing]" };
+        let missing = if sco.launchable {
+            ""
+        } else {
+            "  [launch file missing]"
+        };
         let _ = writeln!(s, "    {}. {} -> {}{missing}", i + 1, sco.title, sco.launch);
     }
     if !r.assets.is_empty() {

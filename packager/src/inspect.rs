@@ -46,7 +46,10 @@ pub struct Refusal {
 }
 
 fn refuse(code: &'static str, reason: impl Into<String>) -> Refusal {
-    Refusal { code, reason: reason.into() }
+    Refusal {
+        code,
+        reason: reason.into(),
+    }
 }
 
 /// Which SCORM a package is.
@@ -184,11 +187,15 @@ pub struct Inspection {
 
 impl Inspection {
     pub fn errors(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.severity == Severity::Error)
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.severity == Severity::Warning)
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
     }
 
     /// The first SCO a player should launch.
@@ -201,28 +208,52 @@ impl Inspection {
 type FileSet = BTreeMap<String, u64>;
 
 /// Checks every entry of a zip against `limits`. Nothing is decompressed here.
-fn check_entries<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) -> Result<FileSet, Refusal> {
+fn check_entries<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    limits: &Limits,
+) -> Result<FileSet, Refusal> {
     if zip.len() > limits.max_entries {
-        return Err(refuse("too-many-entries", format!("the package has {} files; at most {} are accepted", zip.len(), limits.max_entries)));
+        return Err(refuse(
+            "too-many-entries",
+            format!(
+                "the package has {} files; at most {} are accepted",
+                zip.len(),
+                limits.max_entries
+            ),
+        ));
     }
     let mut files = FileSet::new();
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let f = zip.by_index_raw(i).map_err(|e| refuse("bad-zip", format!("entry {i} cannot be read: {e}")))?;
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| refuse("bad-zip", format!("entry {i} cannot be read: {e}")))?;
         let raw = String::from_utf8_lossy(f.name_raw()).into_owned();
         let name = raw.replace('\\', "/");
         if name.contains('\0') {
-            return Err(refuse("bad-name", format!("entry {raw:?} has a NUL character in its name")));
+            return Err(refuse(
+                "bad-name",
+                format!("entry {raw:?} has a NUL character in its name"),
+            ));
         }
         if name.starts_with('/') || name.as_bytes().get(1) == Some(&b':') {
-            return Err(refuse("absolute-path", format!("entry {raw:?} has an absolute path")));
+            return Err(refuse(
+                "absolute-path",
+                format!("entry {raw:?} has an absolute path"),
+            ));
         }
         if name.split('/').any(|part| part == "..") {
-            return Err(refuse("path-traversal", format!("entry {raw:?} points outside the package (path traversal)")));
+            return Err(refuse(
+                "path-traversal",
+                format!("entry {raw:?} points outside the package (path traversal)"),
+            ));
         }
         let mode = f.unix_mode().unwrap_or(0);
         if f.is_symlink() || mode & 0o170000 == 0o120000 {
-            return Err(refuse("symlink", format!("entry {raw:?} is a symbolic link")));
+            return Err(refuse(
+                "symlink",
+                format!("entry {raw:?} is a symbolic link"),
+            ));
         }
         if f.encrypted() {
             return Err(refuse("encrypted", format!("entry {raw:?} is encrypted")));
@@ -232,21 +263,42 @@ fn check_entries<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) 
         }
         let size = f.size();
         if size > limits.max_entry_bytes {
-            return Err(refuse("entry-too-large", format!("entry {raw:?} is {} MB; at most {} MB per file", size >> 20, limits.max_entry_bytes >> 20)));
+            return Err(refuse(
+                "entry-too-large",
+                format!(
+                    "entry {raw:?} is {} MB; at most {} MB per file",
+                    size >> 20,
+                    limits.max_entry_bytes >> 20
+                ),
+            ));
         }
         total = total.saturating_add(size);
         if total > limits.max_total_bytes {
-            return Err(refuse("too-large", format!("the package expands to more than {} MB", limits.max_total_bytes >> 20)));
+            return Err(refuse(
+                "too-large",
+                format!(
+                    "the package expands to more than {} MB",
+                    limits.max_total_bytes >> 20
+                ),
+            ));
         }
         let packed = f.compressed_size().max(1);
         if size > limits.ratio_floor_bytes && size / packed > limits.max_ratio {
             return Err(refuse(
                 "zip-bomb",
-                format!("entry {raw:?} expands {}-fold ({} bytes to {}), as zip bombs do", size / packed, packed, size),
+                format!(
+                    "entry {raw:?} expands {}-fold ({} bytes to {}), as zip bombs do",
+                    size / packed,
+                    packed,
+                    size
+                ),
             ));
         }
         if files.insert(name.clone(), size).is_some() {
-            return Err(refuse("duplicate-entry", format!("entry {raw:?} appears twice")));
+            return Err(refuse(
+                "duplicate-entry",
+                format!("entry {raw:?} appears twice"),
+            ));
         }
     }
     Ok(files)
@@ -254,25 +306,44 @@ fn check_entries<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limits: &Limits) 
 
 /// Inspects a package zip. Reads only the manifest; writes nothing.
 pub fn inspect_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Inspection, Refusal> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| refuse("not-a-zip", format!("not a zip file: {e}")))?;
+    let mut zip = zip::ZipArchive::new(reader)
+        .map_err(|e| refuse("not-a-zip", format!("not a zip file: {e}")))?;
     let files = check_entries(&mut zip, limits)?;
     let manifest_name = find_manifest(&files)?;
     let declared = files[&manifest_name];
     if declared > limits.max_manifest_bytes {
-        return Err(refuse("manifest-too-large", format!("imsmanifest.xml is {declared} bytes")));
+        return Err(refuse(
+            "manifest-too-large",
+            format!("imsmanifest.xml is {declared} bytes"),
+        ));
     }
     let index = (0..zip.len())
-        .find(|&i| zip.by_index_raw(i).ok().and_then(|f| f.name().ok().map(|n| n.replace('\\', "/") == manifest_name)).unwrap_or(false))
+        .find(|&i| {
+            zip.by_index_raw(i)
+                .ok()
+                .and_then(|f| f.name().ok().map(|n| n.replace('\\', "/") == manifest_name))
+                .unwrap_or(false)
+        })
         .ok_or_else(|| refuse("no-manifest", "imsmanifest.xml cannot be found"))?;
-    let entry = zip.by_index(index).map_err(|e| refuse("bad-zip", format!("imsmanifest.xml cannot be read: {e}")))?;
+    let entry = zip
+        .by_index(index)
+        .map_err(|e| refuse("bad-zip", format!("imsmanifest.xml cannot be read: {e}")))?;
     // Never trust the declared size: read one byte more than it promises.
     let mut xml = Vec::new();
     entry
         .take(declared + 1)
         .read_to_end(&mut xml)
-        .map_err(|e| refuse("bad-zip", format!("imsmanifest.xml cannot be decompressed: {e}")))?;
+        .map_err(|e| {
+            refuse(
+                "bad-zip",
+                format!("imsmanifest.xml cannot be decompressed: {e}"),
+            )
+        })?;
     if xml.len() as u64 > declared {
-        return Err(refuse("size-lie", "imsmanifest.xml is larger than the zip says it is"));
+        return Err(refuse(
+            "size-lie",
+            "imsmanifest.xml is larger than the zip says it is",
+        ));
     }
     read_manifest(&xml, &files)
 }
@@ -282,16 +353,28 @@ pub fn inspect_dir(dir: &Path) -> Result<Inspection, Refusal> {
     let mut files = FileSet::new();
     for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
         if e.file_type().is_symlink() {
-            return Err(refuse("symlink", format!("{} is a symbolic link", e.path().display())));
+            return Err(refuse(
+                "symlink",
+                format!("{} is a symbolic link", e.path().display()),
+            ));
         }
         if e.file_type().is_file() {
             let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
-            let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             files.insert(name, e.metadata().map(|m| m.len()).unwrap_or(0));
         }
     }
     let manifest_name = find_manifest(&files)?;
-    let xml = std::fs::read(dir.join(&manifest_name)).map_err(|e| refuse("no-manifest", format!("imsmanifest.xml cannot be read: {e}")))?;
+    let xml = std::fs::read(dir.join(&manifest_name)).map_err(|e| {
+        refuse(
+            "no-manifest",
+            format!("imsmanifest.xml cannot be read: {e}"),
+        )
+    })?;
     read_manifest(&xml, &files)
 }
 
@@ -299,23 +382,43 @@ fn find_manifest(files: &FileSet) -> Result<String, Refusal> {
     if files.contains_key("imsmanifest.xml") {
         return Ok("imsmanifest.xml".into());
     }
-    if let Some(other) = files.keys().find(|k| !k.contains('/') && k.eq_ignore_ascii_case("imsmanifest.xml")) {
+    if let Some(other) = files
+        .keys()
+        .find(|k| !k.contains('/') && k.eq_ignore_ascii_case("imsmanifest.xml"))
+    {
         return Ok(other.clone());
     }
-    if let Some(nested) = files.keys().find(|k| k.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case("imsmanifest.xml"))) {
+    if let Some(nested) = files.keys().find(|k| {
+        k.rsplit('/')
+            .next()
+            .is_some_and(|n| n.eq_ignore_ascii_case("imsmanifest.xml"))
+    }) {
         let folder = nested.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
         return Err(refuse(
             "manifest-not-at-root",
-            format!("imsmanifest.xml is in the folder {folder}/, not at the top of the zip: zip the contents of that folder instead"),
+            format!(
+                "imsmanifest.xml is in the folder {folder}/, not at the top of the zip: zip the contents of that folder instead"
+            ),
         ));
     }
-    if files.keys().any(|k| k.to_ascii_lowercase().ends_with(".au") || k.to_ascii_lowercase().ends_with(".crs")) {
-        return Err(refuse("not-scorm", "this looks like an AICC package (.au/.crs files), not SCORM: it has no imsmanifest.xml"));
+    if files.keys().any(|k| {
+        k.to_ascii_lowercase().ends_with(".au") || k.to_ascii_lowercase().ends_with(".crs")
+    }) {
+        return Err(refuse(
+            "not-scorm",
+            "this looks like an AICC package (.au/.crs files), not SCORM: it has no imsmanifest.xml",
+        ));
     }
     if files.keys().any(|k| k.eq_ignore_ascii_case("cmi5.xml")) {
-        return Err(refuse("not-scorm", "this is a cmi5 package (cmi5.xml), not SCORM: it has no imsmanifest.xml"));
+        return Err(refuse(
+            "not-scorm",
+            "this is a cmi5 package (cmi5.xml), not SCORM: it has no imsmanifest.xml",
+        ));
     }
-    Err(refuse("no-manifest", "there is no imsmanifest.xml at the top of the zip, so this is not a SCORM package"))
+    Err(refuse(
+        "no-manifest",
+        "there is no imsmanifest.xml at the top of the zip, so this is not a SCORM package",
+    ))
 }
 
 /// A parsed XML element: local names only (namespaces are matched loosely, as real
@@ -335,15 +438,22 @@ struct Element {
 
 impl Element {
     fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.children
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.name.eq_ignore_ascii_case(name))
+        self.children
+            .iter()
+            .filter(move |c| c.name.eq_ignore_ascii_case(name))
     }
 
     fn descendants<'a>(&'a self, out: &mut Vec<&'a Element>) {
@@ -358,7 +468,9 @@ impl Element {
         let mut all = Vec::new();
         self.descendants(&mut all);
         all.iter()
-            .find(|e| e.name.eq_ignore_ascii_case("string") || e.name.eq_ignore_ascii_case("langstring"))
+            .find(|e| {
+                e.name.eq_ignore_ascii_case("string") || e.name.eq_ignore_ascii_case("langstring")
+            })
             .map(|e| e.text.trim().to_string())
             .or_else(|| (!self.text.trim().is_empty()).then(|| self.text.trim().to_string()))
     }
@@ -375,8 +487,15 @@ fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
     let mut count = 0usize;
     let bad = |reader: &quick_xml::Reader<&[u8]>, e: &dyn std::fmt::Display| {
         let pos = reader.buffer_position() as usize;
-        let line = text.as_bytes()[..pos.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
-        refuse("manifest-not-xml", format!("imsmanifest.xml is not well-formed XML (line {line}): {e}"))
+        let line = text.as_bytes()[..pos.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        refuse(
+            "manifest-not-xml",
+            format!("imsmanifest.xml is not well-formed XML (line {line}): {e}"),
+        )
     };
     loop {
         let ev = reader.read_event().map_err(|e| bad(&reader, &e))?;
@@ -390,7 +509,10 @@ fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
             Event::Start(e) => {
                 count += 1;
                 if count > MAX_ELEMENTS || stack.len() > MAX_DEPTH {
-                    return Err(refuse("manifest-too-complex", "imsmanifest.xml is nested too deeply or has too many elements"));
+                    return Err(refuse(
+                        "manifest-too-complex",
+                        "imsmanifest.xml is nested too deeply or has too many elements",
+                    ));
                 }
                 stack.push(element(&e).map_err(|err| bad(&reader, &err))?);
             }
@@ -403,7 +525,12 @@ fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
                 let done = stack.pop().expect("balanced by the parser");
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(done),
-                    None => return Err(refuse("manifest-not-xml", "imsmanifest.xml has an unmatched end tag")),
+                    None => {
+                        return Err(refuse(
+                            "manifest-not-xml",
+                            "imsmanifest.xml has an unmatched end tag",
+                        ));
+                    }
                 }
             }
             Event::Text(t) => {
@@ -424,7 +551,9 @@ fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
                     "gt" => Some('>'),
                     "apos" => Some('\''),
                     "quot" => Some('"'),
-                    n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32),
+                    n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16)
+                        .ok()
+                        .and_then(char::from_u32),
                     n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
                     _ => None,
                 };
@@ -435,7 +564,12 @@ fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
                         }
                     }
                     None => {
-                        return Err(refuse("entity", format!("imsmanifest.xml uses the undefined entity &{name};; entities are refused")));
+                        return Err(refuse(
+                            "entity",
+                            format!(
+                                "imsmanifest.xml uses the undefined entity &{name};; entities are refused"
+                            ),
+                        ));
                     }
                 }
             }
@@ -444,13 +578,22 @@ fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
         }
     }
     if stack.len() != 1 {
-        return Err(refuse("manifest-not-xml", "imsmanifest.xml is not well-formed XML: an element is never closed"));
+        return Err(refuse(
+            "manifest-not-xml",
+            "imsmanifest.xml is not well-formed XML: an element is never closed",
+        ));
     }
     let mut root = stack.pop().expect("document");
     match root.children.len() {
         1 => Ok(root.children.remove(0)),
-        0 => Err(refuse("manifest-not-xml", "imsmanifest.xml has no root element")),
-        _ => Err(refuse("manifest-not-xml", "imsmanifest.xml has more than one root element")),
+        0 => Err(refuse(
+            "manifest-not-xml",
+            "imsmanifest.xml has no root element",
+        )),
+        _ => Err(refuse(
+            "manifest-not-xml",
+            "imsmanifest.xml has more than one root element",
+        )),
     }
 }
 
@@ -463,7 +606,9 @@ fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<Element, quick_xml::
     for a in e.attributes() {
         let a = a.map_err(quick_xml::Error::from)?;
         let key = a.key.as_ref().to_string();
-        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0)?.into_owned();
+        let value = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)?
+            .into_owned();
         if key == "xmlns" {
             el.namespaces.push((String::new(), value));
         } else if let Some(prefix) = key.strip_prefix("xmlns:") {
@@ -479,20 +624,31 @@ fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<Element, quick_xml::
 
 fn decode(bytes: &[u8]) -> Result<String, Refusal> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return String::from_utf8(rest.to_vec()).map_err(|_| refuse("manifest-not-xml", "imsmanifest.xml is not valid UTF-8"));
+        return String::from_utf8(rest.to_vec())
+            .map_err(|_| refuse("manifest-not-xml", "imsmanifest.xml is not valid UTF-8"));
     }
     let utf16 = |le: bool, rest: &[u8]| {
         let units: Vec<u16> = rest
             .chunks_exact(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
             .collect();
-        String::from_utf16(&units).map_err(|_| refuse("manifest-not-xml", "imsmanifest.xml is not valid UTF-16"))
+        String::from_utf16(&units)
+            .map_err(|_| refuse("manifest-not-xml", "imsmanifest.xml is not valid UTF-16"))
     };
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(true, rest),
         [0xFE, 0xFF, rest @ ..] => utf16(false, rest),
         _ => String::from_utf8(bytes.to_vec()).map_err(|_| {
-            refuse("manifest-not-xml", "imsmanifest.xml is not text (not valid UTF-8), so it is not a manifest")
+            refuse(
+                "manifest-not-xml",
+                "imsmanifest.xml is not text (not valid UTF-8), so it is not a manifest",
+            )
         }),
     }
 }
@@ -501,7 +657,13 @@ fn decode(bytes: &[u8]) -> Result<String, Refusal> {
 fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
     let root = parse_xml(xml)?;
     if !root.name.eq_ignore_ascii_case("manifest") {
-        return Err(refuse("not-a-manifest", format!("imsmanifest.xml's root element is <{}>, not <manifest>", root.name)));
+        return Err(refuse(
+            "not-a-manifest",
+            format!(
+                "imsmanifest.xml's root element is <{}>, not <manifest>",
+                root.name
+            ),
+        ));
     }
     let mut findings = Vec::new();
     let mut namespaces: Vec<String> = Vec::new();
@@ -512,26 +674,52 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
             namespaces.extend(e.namespaces.iter().map(|(_, uri)| uri.to_ascii_lowercase()));
         }
     }
-    let ns_12 = namespaces.iter().any(|n| n.contains("imscp_rootv1p1p2") || n.contains("adlcp_rootv1p2"));
-    let ns_2004 = namespaces.iter().any(|n| n.contains("adlcp_v1p3") || n.contains("imsss") || n.contains("adlseq") || n.contains("adlnav"));
+    let ns_12 = namespaces
+        .iter()
+        .any(|n| n.contains("imscp_rootv1p1p2") || n.contains("adlcp_rootv1p2"));
+    let ns_2004 = namespaces.iter().any(|n| {
+        n.contains("adlcp_v1p3")
+            || n.contains("imsss")
+            || n.contains("adlseq")
+            || n.contains("adlnav")
+    });
 
     let metadata_el = root.child("metadata");
     let mut metadata = Metadata {
-        location: metadata_el.and_then(|m| m.child("location")).map(|e| e.text.trim().to_string()),
-        schema: metadata_el.and_then(|m| m.child("schema")).map(|e| e.text.trim().to_string()),
-        schemaversion: metadata_el.and_then(|m| m.child("schemaversion")).map(|e| e.text.trim().to_string()),
+        location: metadata_el
+            .and_then(|m| m.child("location"))
+            .map(|e| e.text.trim().to_string()),
+        schema: metadata_el
+            .and_then(|m| m.child("schema"))
+            .map(|e| e.text.trim().to_string()),
+        schemaversion: metadata_el
+            .and_then(|m| m.child("schemaversion"))
+            .map(|e| e.text.trim().to_string()),
         ..Metadata::default()
     };
     if let Some(lom) = metadata_el.and_then(|m| m.child("lom")) {
         let general = lom.child("general");
-        metadata.title = general.and_then(|g| g.child("title")).and_then(Element::lom_string);
-        metadata.description = general.and_then(|g| g.child("description")).and_then(Element::lom_string);
+        metadata.title = general
+            .and_then(|g| g.child("title"))
+            .and_then(Element::lom_string);
+        metadata.description = general
+            .and_then(|g| g.child("description"))
+            .and_then(Element::lom_string);
     }
-    let guessed = if ns_2004 { ScormVersion::Scorm2004 } else { ScormVersion::Scorm12 };
+    let guessed = if ns_2004 {
+        ScormVersion::Scorm2004
+    } else {
+        ScormVersion::Scorm12
+    };
     let version = match metadata.schemaversion.as_deref().map(str::trim) {
         Some("1.2") => {
             if ns_2004 && !ns_12 {
-                warning(&mut findings, "version-mismatch", "schemaversion says 1.2 but the namespaces are SCORM 2004's; read as 2004".into());
+                warning(
+                    &mut findings,
+                    "version-mismatch",
+                    "schemaversion says 1.2 but the namespaces are SCORM 2004's; read as 2004"
+                        .into(),
+                );
                 ScormVersion::Scorm2004
             } else {
                 ScormVersion::Scorm12
@@ -541,11 +729,25 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
         Some(v) if v.eq_ignore_ascii_case("2004 3rd Edition") => ScormVersion::Scorm2004Third,
         Some(v) if v.eq_ignore_ascii_case("2004 4th Edition") => ScormVersion::Scorm2004Fourth,
         Some(v) => {
-            warning(&mut findings, "unknown-schemaversion", format!("schemaversion {v:?} is not one SCORM defines; read as {} from the namespaces", guessed.label()));
+            warning(
+                &mut findings,
+                "unknown-schemaversion",
+                format!(
+                    "schemaversion {v:?} is not one SCORM defines; read as {} from the namespaces",
+                    guessed.label()
+                ),
+            );
             guessed
         }
         None => {
-            warning(&mut findings, "no-schemaversion", format!("the manifest has no <schemaversion>; read as {} from its namespaces", guessed.label()));
+            warning(
+                &mut findings,
+                "no-schemaversion",
+                format!(
+                    "the manifest has no <schemaversion>; read as {} from its namespaces",
+                    guessed.label()
+                ),
+            );
             guessed
         }
     };
@@ -553,21 +755,38 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
         findings.push(Finding {
             severity: Severity::Error,
             code: "version-mismatch",
-            message: format!("schemaversion says {} but the namespaces are SCORM 1.2's", version.label()),
+            message: format!(
+                "schemaversion says {} but the namespaces are SCORM 1.2's",
+                version.label()
+            ),
         });
     }
     if !xml_mentions(xml, "schemaLocation") {
-        findings.push(Finding { severity: Severity::Warning, code: "no-schema-location", message: "the manifest has no xsi:schemaLocation".into() });
+        findings.push(Finding {
+            severity: Severity::Warning,
+            code: "no-schema-location",
+            message: "the manifest has no xsi:schemaLocation".into(),
+        });
     }
 
     // Resources.
     let resources_el = root.child("resources");
-    let base_all = resources_el.and_then(|r| r.attr("base")).unwrap_or("").to_string();
+    let base_all = resources_el
+        .and_then(|r| r.attr("base"))
+        .unwrap_or("")
+        .to_string();
     let mut resources = Vec::new();
     let mut spelled_12 = false;
     let mut spelled_2004 = false;
-    for r in resources_el.into_iter().flat_map(|r| r.children("resource")) {
-        let scorm_attr = r.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case("scormtype")).map(|(k, v)| (k.clone(), v.clone()));
+    for r in resources_el
+        .into_iter()
+        .flat_map(|r| r.children("resource"))
+    {
+        let scorm_attr = r
+            .attrs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("scormtype"))
+            .map(|(k, v)| (k.clone(), v.clone()));
         let scorm_type = match &scorm_attr {
             Some((k, v)) => {
                 if k == "scormtype" {
@@ -575,7 +794,11 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
                 } else if k == "scormType" {
                     spelled_2004 = true;
                 }
-                if v.eq_ignore_ascii_case("sco") { ScormType::Sco } else { ScormType::Asset }
+                if v.eq_ignore_ascii_case("sco") {
+                    ScormType::Sco
+                } else {
+                    ScormType::Asset
+                }
             }
             None => ScormType::Asset,
         };
@@ -585,9 +808,16 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
             kind: r.attr("type").unwrap_or("").to_string(),
             scorm_type,
             href: r.attr("href").map(str::to_string),
-            base: Some(format!("{base_all}{}", r.attr("base").unwrap_or(""))).filter(|b| !b.is_empty()),
-            files: r.children("file").filter_map(|f| f.attr("href").map(str::to_string)).collect(),
-            dependencies: r.children("dependency").filter_map(|d| d.attr("identifierref").map(|v| v.trim().to_string())).collect(),
+            base: Some(format!("{base_all}{}", r.attr("base").unwrap_or("")))
+                .filter(|b| !b.is_empty()),
+            files: r
+                .children("file")
+                .filter_map(|f| f.attr("href").map(str::to_string))
+                .collect(),
+            dependencies: r
+                .children("dependency")
+                .filter_map(|d| d.attr("identifierref").map(|v| v.trim().to_string()))
+                .collect(),
         });
     }
     if version.is_2004() && spelled_12 {
@@ -599,11 +829,27 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
         let foreign: BTreeSet<&str> = all
             .iter()
             .map(|e| e.name.as_str())
-            .filter(|n| ["dataFromLMS", "timeLimitAction", "completionThreshold", "sequencing", "objectives"].contains(n))
+            .filter(|n| {
+                [
+                    "dataFromLMS",
+                    "timeLimitAction",
+                    "completionThreshold",
+                    "sequencing",
+                    "objectives",
+                ]
+                .contains(n)
+            })
             .collect();
         if !foreign.is_empty() {
             let names: Vec<_> = foreign.into_iter().collect();
-            warning(&mut findings, "foreign-element", format!("SCORM 2004 elements in a 1.2 manifest: {}; read where they have a 1.2 meaning", names.join(", ")));
+            warning(
+                &mut findings,
+                "foreign-element",
+                format!(
+                    "SCORM 2004 elements in a 1.2 manifest: {}; read where they have a 1.2 meaning",
+                    names.join(", ")
+                ),
+            );
         }
     }
     if version == ScormVersion::Scorm12 && spelled_2004 {
@@ -614,44 +860,79 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
     let orgs_el = root.child("organizations");
     let mut organizations = Vec::new();
     let mut n_untitled = 0;
-    for (i, o) in orgs_el.into_iter().flat_map(|o| o.children("organization")).enumerate() {
+    for (i, o) in orgs_el
+        .into_iter()
+        .flat_map(|o| o.children("organization"))
+        .enumerate()
+    {
         let identifier = match o.attr("identifier").map(str::trim) {
             Some(id) if !id.is_empty() => id.to_string(),
             _ => {
                 findings.push(Finding {
                     severity: Severity::Error,
                     code: "missing-identifier",
-                    message: format!("organization {} has no identifier (required); named org-{} here", i + 1, i + 1),
+                    message: format!(
+                        "organization {} has no identifier (required); named org-{} here",
+                        i + 1,
+                        i + 1
+                    ),
                 });
                 format!("org-{}", i + 1)
             }
         };
-        let title = match o.child("title").map(|t| t.text.trim().to_string()).filter(|t| !t.is_empty()) {
+        let title = match o
+            .child("title")
+            .map(|t| t.text.trim().to_string())
+            .filter(|t| !t.is_empty())
+        {
             Some(t) => t,
             None => {
-                let fallback = metadata.title.clone().unwrap_or_else(|| root.attr("identifier").unwrap_or("Untitled course").to_string());
-                warning(&mut findings, "missing-title", format!("organization {identifier} has no title; called {fallback:?}"));
+                let fallback = metadata.title.clone().unwrap_or_else(|| {
+                    root.attr("identifier")
+                        .unwrap_or("Untitled course")
+                        .to_string()
+                });
+                warning(
+                    &mut findings,
+                    "missing-title",
+                    format!("organization {identifier} has no title; called {fallback:?}"),
+                );
                 fallback
             }
         };
-        let items = o.children("item").map(|it| read_item(it, &mut findings, &mut n_untitled)).collect();
-        organizations.push(Organization { identifier, title, items });
+        let items = o
+            .children("item")
+            .map(|it| read_item(it, &mut findings, &mut n_untitled))
+            .collect();
+        organizations.push(Organization {
+            identifier,
+            title,
+            items,
+        });
     }
-    let default_attr = orgs_el.and_then(|o| o.attr("default")).map(|d| d.trim().to_string());
+    let default_attr = orgs_el
+        .and_then(|o| o.attr("default"))
+        .map(|d| d.trim().to_string());
     let default_organization = match &default_attr {
         Some(d) if organizations.iter().any(|o| &o.identifier == d) => Some(d.clone()),
         Some(d) => {
             findings.push(Finding {
                 severity: Severity::Warning,
                 code: "bad-default-organization",
-                message: format!("organizations default=\"{d}\" names no organization; the first one is used"),
+                message: format!(
+                    "organizations default=\"{d}\" names no organization; the first one is used"
+                ),
             });
             organizations.first().map(|o| o.identifier.clone())
         }
         None => organizations.first().map(|o| o.identifier.clone()),
     };
     if organizations.is_empty() {
-        findings.push(Finding { severity: Severity::Error, code: "no-organization", message: "the manifest has no organization, so nothing can be launched".into() });
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: "no-organization",
+            message: "the manifest has no organization, so nothing can be launched".into(),
+        });
     }
 
     // Files: referenced but absent, and case differences.
@@ -662,7 +943,9 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
         if files.contains_key(&clean) {
             return Some((clean, true));
         }
-        lower.get(&clean.to_lowercase()).map(|k| ((*k).clone(), false))
+        lower
+            .get(&clean.to_lowercase())
+            .map(|k| ((*k).clone(), false))
     };
     let mut missing = BTreeSet::new();
     for r in &resources {
@@ -671,7 +954,14 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
             let full = format!("{base}{f}");
             match resolve(&full) {
                 Some((_, true)) => {}
-                Some((actual, false)) => warning(&mut findings, "path-case", format!("resource {} lists {full} but the package has {actual} (letters differ in case: fails on case-sensitive servers)", r.identifier)),
+                Some((actual, false)) => warning(
+                    &mut findings,
+                    "path-case",
+                    format!(
+                        "resource {} lists {full} but the package has {actual} (letters differ in case: fails on case-sensitive servers)",
+                        r.identifier
+                    ),
+                ),
                 None if !is_remote(f) => {
                     missing.insert(full);
                 }
@@ -681,14 +971,28 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
     }
     if !missing.is_empty() {
         let list: Vec<_> = missing.iter().take(10).cloned().collect();
-        warning(&mut findings, "missing-files", format!("{} file(s) listed in the manifest are not in the package: {}{}", missing.len(), list.join(", "), if missing.len() > 10 { ", …" } else { "" }));
+        warning(
+            &mut findings,
+            "missing-files",
+            format!(
+                "{} file(s) listed in the manifest are not in the package: {}{}",
+                missing.len(),
+                list.join(", "),
+                if missing.len() > 10 { ", …" } else { "" }
+            ),
+        );
     }
 
     // SCOs and assets in launch order.
-    let by_id: BTreeMap<&str, &Resource> = resources.iter().map(|r| (r.identifier.as_str(), r)).collect();
+    let by_id: BTreeMap<&str, &Resource> = resources
+        .iter()
+        .map(|r| (r.identifier.as_str(), r))
+        .collect();
     let mut scos = Vec::new();
     let mut assets = Vec::new();
-    let org = organizations.iter().find(|o| Some(&o.identifier) == default_organization.as_ref());
+    let org = organizations
+        .iter()
+        .find(|o| Some(&o.identifier) == default_organization.as_ref());
     let mut leaves = Vec::new();
     if let Some(o) = org {
         for it in &o.items {
@@ -696,20 +1000,32 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
         }
     }
     for it in leaves {
-        let Some(rid) = &it.identifierref else { continue };
+        let Some(rid) = &it.identifierref else {
+            continue;
+        };
         let Some(r) = by_id.get(rid.as_str()) else {
             findings.push(Finding {
                 severity: Severity::Warning,
                 code: "missing-resource",
-                message: format!("item {} refers to resource {rid}, which does not exist; the item is skipped", it.identifier),
+                message: format!(
+                    "item {} refers to resource {rid}, which does not exist; the item is skipped",
+                    it.identifier
+                ),
             });
             continue;
         };
         let Some(href) = &r.href else {
             findings.push(Finding {
-                severity: if r.scorm_type == ScormType::Sco { Severity::Error } else { Severity::Warning },
+                severity: if r.scorm_type == ScormType::Sco {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
                 code: "no-launch-file",
-                message: format!("resource {} of item {} has no href, so it cannot be launched", r.identifier, it.identifier),
+                message: format!(
+                    "resource {} of item {} has no href, so it cannot be launched",
+                    r.identifier, it.identifier
+                ),
             });
             continue;
         };
@@ -720,7 +1036,14 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
             match resolve(&path) {
                 Some((actual, exact)) => {
                     if !exact {
-                        warning(&mut findings, "path-case", format!("item {} launches {path} but the package has {actual}", it.identifier));
+                        warning(
+                            &mut findings,
+                            "path-case",
+                            format!(
+                                "item {} launches {path} but the package has {actual}",
+                                it.identifier
+                            ),
+                        );
                     }
                     let query = path.find(['?', '#']).map(|i| &path[i..]).unwrap_or("");
                     (format!("{actual}{query}"), true)
@@ -729,26 +1052,40 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
                     findings.push(Finding {
                         severity: Severity::Error,
                         code: "launch-file-missing",
-                        message: format!("item {} launches {path}, which is not in the package", it.identifier),
+                        message: format!(
+                            "item {} launches {path}, which is not in the package",
+                            it.identifier
+                        ),
                     });
                     (path.clone(), false)
                 }
             }
         };
         let launch = with_parameters(&launch_path, it.parameters.as_deref());
-        let entry = Sco { item: it.identifier.clone(), title: it.title.clone(), resource: r.identifier.clone(), launch, launchable };
+        let entry = Sco {
+            item: it.identifier.clone(),
+            title: it.title.clone(),
+            resource: r.identifier.clone(),
+            launch,
+            launchable,
+        };
         match r.scorm_type {
             ScormType::Sco => scos.push(entry),
             ScormType::Asset => assets.push(entry),
         }
     }
     if scos.is_empty() && assets.is_empty() {
-        findings.push(Finding { severity: Severity::Error, code: "nothing-to-launch", message: "no item of the default organization can be launched".into() });
+        findings.push(Finding {
+            severity: Severity::Error,
+            code: "nothing-to-launch",
+            message: "no item of the default organization can be launched".into(),
+        });
     }
     let sequencing = version.is_2004() && {
         let mut all = Vec::new();
         root.descendants(&mut all);
-        all.iter().any(|e| e.name == "sequencing" || e.name == "sequencingCollection")
+        all.iter()
+            .any(|e| e.name == "sequencing" || e.name == "sequencingCollection")
     };
     Ok(Inspection {
         version,
@@ -767,21 +1104,37 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
 }
 
 fn warning(findings: &mut Vec<Finding>, code: &'static str, message: String) {
-    findings.push(Finding { severity: Severity::Warning, code, message });
+    findings.push(Finding {
+        severity: Severity::Warning,
+        code,
+        message,
+    });
 }
 
 fn read_item(it: &Element, findings: &mut Vec<Finding>, untitled: &mut usize) -> Item {
     // Identifiers are xs:ID values, whose surrounding white space does not count.
     let identifier = it.attr("identifier").unwrap_or("").trim().to_string();
-    let title = match it.child("title").map(|t| t.text.trim().to_string()).filter(|t| !t.is_empty()) {
+    let title = match it
+        .child("title")
+        .map(|t| t.text.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
         Some(t) => t,
         None => {
             *untitled += 1;
-            findings.push(Finding { severity: Severity::Warning, code: "missing-title", message: format!("item {identifier} has no title; called \"Untitled {untitled}\"") });
+            findings.push(Finding {
+                severity: Severity::Warning,
+                code: "missing-title",
+                message: format!("item {identifier} has no title; called \"Untitled {untitled}\""),
+            });
             format!("Untitled {untitled}")
         }
     };
-    let text = |name: &str| it.child(name).map(|e| e.text.trim().to_string()).filter(|t| !t.is_empty());
+    let text = |name: &str| {
+        it.child(name)
+            .map(|e| e.text.trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
     let mastery_score = match text("masteryscore") {
         Some(v) => match v.parse::<f64>() {
             Ok(x) if (0.0..=100.0).contains(&x) => Some(x),
@@ -796,11 +1149,16 @@ fn read_item(it: &Element, findings: &mut Vec<Finding>, untitled: &mut usize) ->
     let scaled_passing_score = sequencing
         .and_then(|s| s.child("objectives"))
         .and_then(|o| o.child("primaryObjective"))
-        .filter(|p| p.attr("satisfiedByMeasure").is_some_and(|v| v == "true" || v == "1"))
+        .filter(|p| {
+            p.attr("satisfiedByMeasure")
+                .is_some_and(|v| v == "true" || v == "1")
+        })
         .and_then(|p| p.child("minNormalizedMeasure"))
         .and_then(|m| m.text.trim().parse::<f64>().ok());
     let completion_threshold = it.child("completionThreshold").map(|c| {
-        c.attr("minProgressMeasure").map(str::to_string).unwrap_or_else(|| c.text.trim().to_string())
+        c.attr("minProgressMeasure")
+            .map(str::to_string)
+            .unwrap_or_else(|| c.text.trim().to_string())
     });
     Item {
         identifierref: it.attr("identifierref").map(|v| v.trim().to_string()),
@@ -814,7 +1172,10 @@ fn read_item(it: &Element, findings: &mut Vec<Finding>, untitled: &mut usize) ->
         completion_threshold,
         prerequisites: text("prerequisites"),
         sequencing: sequencing.is_some(),
-        children: it.children("item").map(|c| read_item(c, findings, untitled)).collect(),
+        children: it
+            .children("item")
+            .map(|c| read_item(c, findings, untitled))
+            .collect(),
         identifier,
         title,
     }
@@ -832,12 +1193,18 @@ fn flatten<'a>(it: &'a Item, out: &mut Vec<&'a Item>) {
 /// Appends an item's `parameters` to its launch path, as SCORM's content packaging
 /// specification describes.
 fn with_parameters(path: &str, parameters: Option<&str>) -> String {
-    let Some(p) = parameters.map(str::trim).filter(|p| !p.is_empty()) else { return path.to_string() };
+    let Some(p) = parameters.map(str::trim).filter(|p| !p.is_empty()) else {
+        return path.to_string();
+    };
     let p = p.trim_start_matches(['?', '&']);
     if p.starts_with('#') {
         return format!("{path}{p}");
     }
-    if path.contains('?') { format!("{path}&{p}") } else { format!("{path}?{p}") }
+    if path.contains('?') {
+        format!("{path}&{p}")
+    } else {
+        format!("{path}?{p}")
+    }
 }
 
 fn is_remote(href: &str) -> bool {

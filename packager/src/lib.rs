@@ -11,7 +11,7 @@
 //!   access and error codes, for the marketplace's player to enforce on the server.
 
 pub mod archive;
-// pub mod cmi;
+pub mod cmi;
 pub mod inspect;
 pub mod manifest;
 pub mod package;

@@ -30,7 +30,14 @@ fn refusal(bytes: Vec<u8>, limits: &Limits) -> packager::inspect::Refusal {
 
 #[test]
 fn a_sound_package_is_accepted() {
-    let ok = inspect_zip(Cursor::new(zip_of(&[("imsmanifest.xml", MANIFEST.as_bytes()), ("index.html", b"<p>hi</p>")])), &Limits::default()).unwrap();
+    let ok = inspect_zip(
+        Cursor::new(zip_of(&[
+            ("imsmanifest.xml", MANIFEST.as_bytes()),
+            ("index.html", b"<p>hi</p>"),
+        ])),
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(ok.first_launch().unwrap().launch, "index.html");
 }
 
@@ -81,8 +88,24 @@ fn each_hostile_zip_is_refused_with_its_reason() {
 
 #[test]
 fn refusals_read_like_reasons() {
-    let r = refusal(zip_of(&[("imsmanifest.xml", MANIFEST.as_bytes()), ("../x", b"x")]), &Limits::default());
-    assert_eq!(r.reason, "entry \"../x\" points outside the package (path traversal)");
-    let r = refusal(zip_of(&[("imsmanifest.xml", MANIFEST.as_bytes()), ("zeros.bin", &vec![0u8; 20 << 20])]), &Limits::default());
-    assert!(r.reason.contains("expands") && r.reason.contains("zip bombs"), "{}", r.reason);
+    let r = refusal(
+        zip_of(&[("imsmanifest.xml", MANIFEST.as_bytes()), ("../x", b"x")]),
+        &Limits::default(),
+    );
+    assert_eq!(
+        r.reason,
+        "entry \"../x\" points outside the package (path traversal)"
+    );
+    let r = refusal(
+        zip_of(&[
+            ("imsmanifest.xml", MANIFEST.as_bytes()),
+            ("zeros.bin", &vec![0u8; 20 << 20]),
+        ]),
+        &Limits::default(),
+    );
+    assert!(
+        r.reason.contains("expands") && r.reason.contains("zip bombs"),
+        "{}",
+        r.reason
+    );
 }

@@ -15,43 +15,149 @@ fn open(rel: &str) -> Result<Inspection, packager::inspect::Refusal> {
 }
 
 fn first_launch(i: &Inspection) -> String {
-    i.scos.first().or(i.assets.first()).map(|s| s.launch.clone()).unwrap_or_default()
+    i.scos
+        .first()
+        .or(i.assets.first())
+        .map(|s| s.launch.clone())
+        .unwrap_or_default()
 }
 
 fn has(i: &Inspection, severity: Severity, code: &str) -> bool {
-    i.findings.iter().any(|f| f.severity == severity && f.code == code)
+    i.findings
+        .iter()
+        .any(|f| f.severity == severity && f.code == code)
 }
 
 #[test]
 fn golf_packages_read_with_their_version_scos_and_launch_files() {
     use ScormVersion::*;
     let cases: &[(&str, ScormVersion, usize, &str)] = &[
-        ("ContentPackagingSingleSCO_SCORM12", Scorm12, 1, "shared/launchpage.html"),
-        ("ContentPackagingOneFilePerSCO_SCORM12", Scorm12, 0, "Playing/Playing.html"),
-        ("RuntimeMinimumCalls_SCORM12", Scorm12, 18, "Playing/Playing.html"),
-        ("RuntimeBasicCalls_SCORM12", Scorm12, 1, "shared/launchpage.html"),
-        ("ContentPackagingSingleSCO_SCORM20042ndEdition", Scorm2004Second, 1, "shared/launchpage.html"),
-        ("ContentPackagingSingleSCO_SCORM20043rdEdition", Scorm2004Third, 1, "shared/launchpage.html"),
-        ("ContentPackagingOneFilePerSCO_SCORM20043rdEdition", Scorm2004Third, 0, "Playing/Playing.html"),
-        ("ContentPackagingMetadata_SCORM20043rdEdition", Scorm2004Third, 1, "shared/launchpage.html"),
-        ("RuntimeMinimumCalls_SCORM20043rdEdition", Scorm2004Third, 18, "Playing/Playing.html"),
-        ("RuntimeBasicCalls_SCORM20043rdEdition", Scorm2004Third, 1, "shared/launchpage.html"),
-        ("RunTimeAdvancedCalls_SCORM20043rdEdition", Scorm2004Third, 1, "shared/launchpage.html"),
-        ("SequencingForcedSequential_SCORM20043rdEdition", Scorm2004Third, 5, "shared/launchpage.html?content=playing"),
-        ("SequencingSimpleRemediation_SCORM20043rdEdition", Scorm2004Third, 8, "shared/launchpage.html?content=playing"),
-        ("SequencingRandomTest_SCORM20043rdEdition", Scorm2004Third, 8, "shared/launchpage.html?content=playing"),
-        ("SequencingPostTestRollup_SCORM20043rdEdition", Scorm2004Third, 5, "shared/launchpage.html?content=playing"),
-        ("SequencingPreOrPostTestRollup_SCORM20043rdEdition", Scorm2004Third, 6, "shared/launchpage.html?content=assessment"),
-        ("SequencingPostTestRollup4thEd_SCORM20044thEdition", Scorm2004Fourth, 5, "shared/launchpage.html?content=playing"),
+        (
+            "ContentPackagingSingleSCO_SCORM12",
+            Scorm12,
+            1,
+            "shared/launchpage.html",
+        ),
+        (
+            "ContentPackagingOneFilePerSCO_SCORM12",
+            Scorm12,
+            0,
+            "Playing/Playing.html",
+        ),
+        (
+            "RuntimeMinimumCalls_SCORM12",
+            Scorm12,
+            18,
+            "Playing/Playing.html",
+        ),
+        (
+            "RuntimeBasicCalls_SCORM12",
+            Scorm12,
+            1,
+            "shared/launchpage.html",
+        ),
+        (
+            "ContentPackagingSingleSCO_SCORM20042ndEdition",
+            Scorm2004Second,
+            1,
+            "shared/launchpage.html",
+        ),
+        (
+            "ContentPackagingSingleSCO_SCORM20043rdEdition",
+            Scorm2004Third,
+            1,
+            "shared/launchpage.html",
+        ),
+        (
+            "ContentPackagingOneFilePerSCO_SCORM20043rdEdition",
+            Scorm2004Third,
+            0,
+            "Playing/Playing.html",
+        ),
+        (
+            "ContentPackagingMetadata_SCORM20043rdEdition",
+            Scorm2004Third,
+            1,
+            "shared/launchpage.html",
+        ),
+        (
+            "RuntimeMinimumCalls_SCORM20043rdEdition",
+            Scorm2004Third,
+            18,
+            "Playing/Playing.html",
+        ),
+        (
+            "RuntimeBasicCalls_SCORM20043rdEdition",
+            Scorm2004Third,
+            1,
+            "shared/launchpage.html",
+        ),
+        (
+            "RunTimeAdvancedCalls_SCORM20043rdEdition",
+            Scorm2004Third,
+            1,
+            "shared/launchpage.html",
+        ),
+        (
+            "SequencingForcedSequential_SCORM20043rdEdition",
+            Scorm2004Third,
+            5,
+            "shared/launchpage.html?content=playing",
+        ),
+        (
+            "SequencingSimpleRemediation_SCORM20043rdEdition",
+            Scorm2004Third,
+            8,
+            "shared/launchpage.html?content=playing",
+        ),
+        (
+            "SequencingRandomTest_SCORM20043rdEdition",
+            Scorm2004Third,
+            8,
+            "shared/launchpage.html?content=playing",
+        ),
+        (
+            "SequencingPostTestRollup_SCORM20043rdEdition",
+            Scorm2004Third,
+            5,
+            "shared/launchpage.html?content=playing",
+        ),
+        (
+            "SequencingPreOrPostTestRollup_SCORM20043rdEdition",
+            Scorm2004Third,
+            6,
+            "shared/launchpage.html?content=assessment",
+        ),
+        (
+            "SequencingPostTestRollup4thEd_SCORM20044thEdition",
+            Scorm2004Fourth,
+            5,
+            "shared/launchpage.html?content=playing",
+        ),
     ];
     for (name, version, scos, launch) in cases {
-        let i = open(&format!("packages/golf/{name}.zip")).unwrap_or_else(|r| panic!("{name} refused: {r}"));
+        let i = open(&format!("packages/golf/{name}.zip"))
+            .unwrap_or_else(|r| panic!("{name} refused: {r}"));
         assert_eq!(i.version, *version, "{name}");
-        assert_eq!(i.scos.len(), *scos, "{name}: {:?}", i.scos.iter().map(|s| &s.launch).collect::<Vec<_>>());
+        assert_eq!(
+            i.scos.len(),
+            *scos,
+            "{name}: {:?}",
+            i.scos.iter().map(|s| &s.launch).collect::<Vec<_>>()
+        );
         assert_eq!(first_launch(&i), *launch, "{name}");
         assert_eq!(i.errors().count(), 0, "{name}: {:?}", i.findings);
-        assert!(i.scos.iter().chain(&i.assets).all(|s| s.launchable), "{name}");
-        assert_eq!(i.sequencing, name.starts_with("Sequencing") || name.contains("RuntimeBasicCalls_SCORM2004") || name.contains("RunTimeAdvanced"), "{name} sequencing");
+        assert!(
+            i.scos.iter().chain(&i.assets).all(|s| s.launchable),
+            "{name}"
+        );
+        assert_eq!(
+            i.sequencing,
+            name.starts_with("Sequencing")
+                || name.contains("RuntimeBasicCalls_SCORM2004")
+                || name.contains("RunTimeAdvanced"),
+            "{name} sequencing"
+        );
     }
 }
 
@@ -59,10 +165,20 @@ fn golf_packages_read_with_their_version_scos_and_launch_files() {
 fn golf_manifest_details() {
     let i = open("packages/golf/RunTimeAdvancedCalls_SCORM20043rdEdition.zip").unwrap();
     let item = &i.organizations[0].items[0];
-    assert!(item.scaled_passing_score.is_some(), "primary objective satisfied by measure");
+    assert!(
+        item.scaled_passing_score.is_some(),
+        "primary objective satisfied by measure"
+    );
     let i = open("packages/golf/ContentPackagingMetadata_SCORM20043rdEdition.zip").unwrap();
-    assert_eq!(i.metadata.location.as_deref(), Some("metadata_course.xml"), "course metadata is external");
-    assert_eq!(i.metadata.schemaversion.as_deref(), Some("2004 3rd Edition"));
+    assert_eq!(
+        i.metadata.location.as_deref(),
+        Some("metadata_course.xml"),
+        "course metadata is external"
+    );
+    assert_eq!(
+        i.metadata.schemaversion.as_deref(),
+        Some("2004 3rd Edition")
+    );
 }
 
 #[test]
@@ -70,7 +186,11 @@ fn edge_cases_are_tolerated_or_refused_as_real_packages_need() {
     let edge = |n: &str| open(&format!("packages/edge-cases/{n}.zip"));
 
     let i = edge("AdlAttributes_SCORM20043rdEdition").unwrap();
-    assert_eq!((i.scos.len(), i.assets.len()), (0, 1), "a resource without scormType is an asset");
+    assert_eq!(
+        (i.scos.len(), i.assets.len()),
+        (0, 1),
+        "a resource without scormType is an asset"
+    );
     assert!(i.organizations[0].items[0].data_from_lms.is_some());
 
     let i = edge("ComplexNestedOrganization_SCORM12").unwrap();
@@ -89,7 +209,10 @@ fn edge_cases_are_tolerated_or_refused_as_real_packages_need() {
     let i = edge("InvalidFileReferences_SCORM12").unwrap();
     assert!(has(&i, Severity::Warning, "missing-files"));
     assert!(has(&i, Severity::Error, "launch-file-missing"));
-    assert!(i.first_launch().is_none(), "the missing SCO is not launched");
+    assert!(
+        i.first_launch().is_none(),
+        "the missing SCO is not launched"
+    );
 
     let i = edge("InvalidMissingOrgIdentifier_SCORM20043rdEdition").unwrap();
     assert!(has(&i, Severity::Error, "missing-identifier"));
@@ -128,21 +251,35 @@ fn edge_cases_are_tolerated_or_refused_as_real_packages_need() {
 #[test]
 fn every_adl_conformance_manifest_reads_as_2004_4th_edition() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut z = zip::ZipArchive::new(std::fs::File::open(kit().join("adl-cts/LMSRTE-Courses.zip")).unwrap()).unwrap();
+    let mut z = zip::ZipArchive::new(
+        std::fs::File::open(kit().join("adl-cts/LMSRTE-Courses.zip")).unwrap(),
+    )
+    .unwrap();
     z.extract(tmp.path()).unwrap();
     let mut count = 0;
     for e in std::fs::read_dir(tmp.path()).unwrap() {
         let dir = e.unwrap().path();
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(test_case) = name.strip_prefix("LMSTestPackage_") else { continue };
+        let Some(test_case) = name.strip_prefix("LMSTestPackage_") else {
+            continue;
+        };
         let i = inspect_dir(&dir).unwrap_or_else(|r| panic!("{name}: {r}"));
         assert_eq!(i.version, ScormVersion::Scorm2004Fourth, "{name}");
         assert!(!i.scos.is_empty() || !i.assets.is_empty(), "{name}");
         for s in i.scos.iter().chain(&i.assets) {
             // Each launch names the test script and activity: ?tc=CM-01&act=2 (DDMa and
             // DDMb share the script DDM).
-            let tc = s.launch.split("tc=").nth(1).and_then(|r| r.split('&').next()).unwrap_or("");
-            assert!(!tc.is_empty() && test_case.starts_with(tc) && s.launch.contains("&act="), "{name}: {}", s.launch);
+            let tc = s
+                .launch
+                .split("tc=")
+                .nth(1)
+                .and_then(|r| r.split('&').next())
+                .unwrap_or("");
+            assert!(
+                !tc.is_empty() && test_case.starts_with(tc) && s.launch.contains("&act="),
+                "{name}: {}",
+                s.launch
+            );
         }
         count += 1;
     }

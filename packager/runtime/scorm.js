@@ -232,7 +232,6 @@
   }
 
   window.addEventListener('pagehide', finish);
-  window.addEventListener('beforeunload', finish);
 
   startCourse(location && /^[a-z0-9-]+$/.test(location) ? location : 'index');
 })();

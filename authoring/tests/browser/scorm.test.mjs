@@ -137,6 +137,20 @@ async function completeCourse(course) {
   for (const next of ['five-moments', 'technique', 'assessment']) {
     await course.getByRole('link', { name: /Next/ }).click();
     await course.locator(`body[data-page="${next}"]`).waitFor();
+    if (next === 'five-moments') {
+      const match = course.locator('#q-moments-match');
+      await match.getByLabel('Removing gloves after emptying a urine bag').selectOption({ label: 'After body fluid exposure risk' });
+      await match.getByLabel('Flushing a cannula').selectOption({ label: 'Before a clean or aseptic procedure' });
+      await match.getByLabel("Straightening a patient's bed sheets").selectOption({ label: "After touching a patient's surroundings" });
+      await match.getByRole('button', { name: 'Check answer' }).click();
+      await match.getByText('Correct', { exact: true }).waitFor();
+    }
+    if (next === 'technique') {
+      const tf = course.locator('#q-rub-spores');
+      await tf.getByLabel('True').check();
+      await tf.getByRole('button', { name: 'Check answer' }).click();
+      await tf.getByText('Incorrect', { exact: true }).waitFor();
+    }
   }
   const ids = await course.locator('form.course-question:not([hidden])').evaluateAll((fs) => fs.map((f) => f.dataset.question));
   for (const id of ids) {
@@ -166,7 +180,23 @@ for (const v of ['1.2', '2004']) {
     assert.equal(calls.filter((m) => m === 'LMSFinish' || m === 'Terminate').length, 1, 'terminated once');
     const cmi = last(session);
     const list = interactions(cmi);
-    assert.equal(list.length, 1 + drawn.length, 'one interaction per answer');
+    assert.equal(list.length, 3 + drawn.length, 'one interaction per answer');
+    const match = list.find((i) => i.id === 'moments-match');
+    const tf = list.find((i) => i.id === 'rub-spores');
+    assert.equal(match.type, 'matching');
+    assert.equal(match.result, 'correct');
+    assert.equal(tf.type, 'true-false');
+    assert.equal(tf.result, v === '1.2' ? 'wrong' : 'incorrect');
+    if (v === '1.2') {
+      // Options by position: the three pairs in authored order, targets in order first written.
+      assert.equal(match.response, 'a.a,b.b,c.c');
+      assert.equal(match.pattern, 'a.a,b.b,c.c');
+      assert.deepEqual([tf.response, tf.pattern], ['t', 'f']);
+    } else {
+      assert.match(match.response, /^[0-9a-f]{6}\[\.\][0-9a-f]{6}(\[,\][0-9a-f]{6}\[\.\][0-9a-f]{6}){2}$/);
+      assert.equal(match.response, match.pattern);
+      assert.deepEqual([tf.response, tf.pattern], ['true', 'false']);
+    }
     if (v === '1.2') {
       assert.equal(cmi.core.lesson_status, 'passed');
       assert.equal(cmi.core.score.raw, '100');
@@ -175,7 +205,7 @@ for (const v of ['1.2', '2004']) {
       assert.match(cmi.core.session_time, /^\d{2,4}:\d{2}:\d{2}(\.\d{1,2})?$/);
       assert.equal(cmi.core.exit, '');
       assert.equal(cmi.core.lesson_location, 'assessment');
-      assert.ok(list.every((i) => i.result === 'correct'), JSON.stringify(list));
+      assert.ok(list.filter((i) => i.id !== 'rub-spores').every((i) => i.result === 'correct'), JSON.stringify(list));
       const check = list[0];
       assert.deepEqual([check.id, check.type, check.response, check.pattern], ['why-hands', 'choice', 'b', 'b']);
       const byId = Object.fromEntries(list.map((i) => [i.id, i]));
@@ -192,7 +222,7 @@ for (const v of ['1.2', '2004']) {
       assert.match(cmi.session_time, /^PT\d+H\d+M\d+(\.\d{1,2})?S$/);
       assert.equal(cmi.exit, 'normal');
       assert.equal(cmi.location, 'assessment');
-      assert.ok(list.every((i) => i.result === 'correct'), JSON.stringify(list));
+      assert.ok(list.filter((i) => i.id !== 'rub-spores').every((i) => i.result === 'correct'), JSON.stringify(list));
       const byId = Object.fromEntries(list.map((i) => [i.id, i]));
       assert.equal(byId['why-hands'].type, 'choice');
       assert.equal(byId['a-dry'].type, 'sequencing');

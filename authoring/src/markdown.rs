@@ -562,7 +562,7 @@ impl PageRenderer<'_, '_> {
     /// the course folder.
     fn resolve(&self, rel: &str, file: &Path) -> PathBuf {
         let rel = rel.split(['?', '#']).next().unwrap_or(rel);
-        let rel = percent_decode(rel);
+        let rel = packager::manifest::percent_decode(rel);
         if let Some(abs) = rel.strip_prefix('/') {
             return normalise(Path::new(abs));
         }
@@ -1160,25 +1160,6 @@ pub fn normalise(p: &Path) -> PathBuf {
         }
     }
     parts.iter().collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 fn looks_like_file_name(alt: &str) -> bool {

@@ -38,6 +38,14 @@ pub fn write_zip(files: &BTreeMap<String, Vec<u8>>) -> zip::result::ZipResult<Ve
     Ok(zip.finish()?.into_inner())
 }
 
+/// A relative path as a zip entry name: components joined with `/` on every platform.
+pub fn zip_name(rel: &std::path::Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The SHA-256 of `bytes`, in lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;

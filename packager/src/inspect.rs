@@ -939,7 +939,7 @@ fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, Refusal> {
     let lower: BTreeMap<String, &String> = files.keys().map(|k| (k.to_lowercase(), k)).collect();
     let resolve = |path: &str| -> Option<(String, bool)> {
         let clean = path.split(['?', '#']).next().unwrap_or(path);
-        let clean = percent_decode(clean.trim_start_matches("./"));
+        let clean = crate::manifest::percent_decode(clean.trim_start_matches("./"));
         if files.contains_key(&clean) {
             return Some((clean, true));
         }
@@ -1214,25 +1214,6 @@ fn is_remote(href: &str) -> bool {
 
 fn xml_mentions(xml: &[u8], word: &str) -> bool {
     xml.windows(word.len()).any(|w| w == word.as_bytes())
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 #[cfg(test)]

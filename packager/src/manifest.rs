@@ -67,6 +67,26 @@ pub fn href(path: &str) -> String {
     out
 }
 
+/// The inverse of [`href`]: `%20` back to a space.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
 /// The SCORM 1.2 manifest.
 pub fn scorm12(meta: &PackageMeta, files: &[String]) -> String {
     let id = identifier(meta);

@@ -247,10 +247,22 @@ fn inspect_reads_our_packages_third_party_ones_and_refuses_hostile_ones() {
         let run = f.course(&["inspect", zip.to_str().unwrap(), "--json"]);
         run.assert_ok();
         let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        assert_eq!(report["version"], if format == "scorm12" { "1.2" } else { "2004 4th Edition" });
+        assert_eq!(
+            report["version"],
+            if format == "scorm12" {
+                "1.2"
+            } else {
+                "2004 4th Edition"
+            }
+        );
         assert_eq!(report["scos"][0]["launch"], "launch.html");
         assert_eq!(report["scos"].as_array().unwrap().len(), 1);
-        assert_eq!(report["findings"].as_array().unwrap().len(), 0, "our own packages are clean: {}", report["findings"]);
+        assert_eq!(
+            report["findings"].as_array().unwrap().len(),
+            0,
+            "our own packages are clean: {}",
+            report["findings"]
+        );
         let item = &report["organizations"][0]["items"][0];
         if format == "scorm12" {
             assert_eq!(item["mastery_score"], 75.0);
@@ -258,11 +270,21 @@ fn inspect_reads_our_packages_third_party_ones_and_refuses_hostile_ones() {
             assert_eq!(item["scaled_passing_score"], 0.75);
         }
     }
-    let golf = workspace_root().join("../shared/conformance/packages/golf/RuntimeBasicCalls_SCORM12.zip");
+    let golf =
+        workspace_root().join("../shared/conformance/packages/golf/RuntimeBasicCalls_SCORM12.zip");
     let run = f.course(&["inspect", golf.to_str().unwrap()]);
     run.assert_ok();
-    assert!(run.stdout.starts_with("SCORM 1.2 package"), "{}", run.stdout);
-    assert!(run.stdout.contains("1. Golf Explained -> shared/launchpage.html"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("SCORM 1.2 package"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("1. Golf Explained -> shared/launchpage.html"),
+        "{}",
+        run.stdout
+    );
 
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default();
@@ -272,6 +294,10 @@ fn inspect_reads_our_packages_third_party_ones_and_refuses_hostile_ones() {
     f.write("hostile.zip", z.finish().unwrap().into_inner());
     let run = f.course(&["inspect", "hostile.zip"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("refused[path-traversal]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refused[path-traversal]"),
+        "{}",
+        run.stderr
+    );
     assert!(!f.path().join("../escape.html").exists());
 }

@@ -96,6 +96,12 @@ const NAV_REQUESTS: &[&str] = &[
     "suspendAll",
     "_none_",
 ];
+const TIME_LIMIT_ACTIONS: Type = Type::Vocabulary(&[
+    "exit,message",
+    "exit,no message",
+    "continue,message",
+    "continue,no message",
+]);
 const REAL: Type = Type::Real {
     min: None,
     max: None,
@@ -291,12 +297,7 @@ pub static SCORM_2004: Model = Model {
         el(
             "cmi.time_limit_action",
             RO,
-            Type::Vocabulary(&[
-                "exit,message",
-                "exit,no message",
-                "continue,message",
-                "continue,no message",
-            ]),
+            TIME_LIMIT_ACTIONS,
             Some("continue,no message"),
         ),
         el("cmi.total_time", RO, Type::Duration, Some("PT0H0M0S")),
@@ -441,12 +442,7 @@ pub static SCORM_12: Model = Model {
         el(
             "cmi.student_data.time_limit_action",
             RO,
-            Type::Vocabulary(&[
-                "exit,message",
-                "exit,no message",
-                "continue,message",
-                "continue,no message",
-            ]),
+            TIME_LIMIT_ACTIONS,
             Some(""),
         ),
         el(

@@ -221,23 +221,25 @@ pub fn format_duration(seconds: f64) -> String {
 /// 1.2 CMITimespan: hours (2-4 digits), minutes and seconds (2 digits), optional 1-2
 /// decimals.
 pub fn timespan(v: &str) -> bool {
+    clock(v).is_some_and(|(h, m, s)| (2..=4).contains(&h.len()) && m < "60" && s < "60")
+}
+
+/// `H:MM:SS[.s[s]]` split into hours, minutes and whole seconds, each checked for digits
+/// (minutes and seconds exactly two), with at most two decimals.
+fn clock(v: &str) -> Option<(&str, &str, &str)> {
     let p: Vec<&str> = v.split(':').collect();
-    if p.len() != 3 {
-        return false;
-    }
-    let (sec, frac) = match p[2].split_once('.') {
+    let [h, m, s] = p.as_slice() else { return None };
+    let (sec, frac) = match s.split_once('.') {
         Some((s, f)) => (s, Some(f)),
-        None => (p[2], None),
+        None => (*s, None),
     };
-    digits(p[0])
-        && (2..=4).contains(&p[0].len())
-        && digits(p[1])
-        && p[1].len() == 2
-        && p[1] < "60"
+    let ok = digits(h)
+        && digits(m)
+        && m.len() == 2
         && digits(sec)
         && sec.len() == 2
-        && sec < "60"
-        && frac.is_none_or(|f| digits(f) && f.len() <= 2)
+        && frac.is_none_or(|f| digits(f) && f.len() <= 2);
+    ok.then_some((*h, *m, sec))
 }
 
 pub fn timespan_seconds(v: &str) -> Option<f64> {
@@ -265,24 +267,7 @@ pub fn format_timespan(seconds: f64) -> String {
 
 /// 1.2 CMITime: `HH:MM:SS` with optional 1-2 decimals.
 pub fn time12(v: &str) -> bool {
-    let p: Vec<&str> = v.split(':').collect();
-    if p.len() != 3 {
-        return false;
-    }
-    let (sec, frac) = match p[2].split_once('.') {
-        Some((s, f)) => (s, Some(f)),
-        None => (p[2], None),
-    };
-    p[0].len() == 2
-        && digits(p[0])
-        && p[0] < "24"
-        && p[1].len() == 2
-        && digits(p[1])
-        && p[1] < "60"
-        && sec.len() == 2
-        && digits(sec)
-        && sec < "60"
-        && frac.is_none_or(|f| digits(f) && f.len() <= 2)
+    clock(v).is_some_and(|(h, m, s)| h.len() == 2 && h < "24" && m < "60" && s < "60")
 }
 
 /// 2004 time(second,10,0).

@@ -359,12 +359,7 @@ pub fn inspect_dir(dir: &Path) -> Result<Inspection, Refusal> {
             ));
         }
         if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let name = crate::archive::zip_name(e.path().strip_prefix(dir).unwrap_or(e.path()));
             files.insert(name, e.metadata().map(|m| m.len()).unwrap_or(0));
         }
     }

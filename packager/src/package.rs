@@ -178,12 +178,7 @@ fn read_dir(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, PackageError> {
         if !e.file_type().is_file() {
             continue;
         }
-        let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
-        let name = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let name = archive::zip_name(e.path().strip_prefix(dir).unwrap_or(e.path()));
         let bytes = std::fs::read(e.path()).map_err(|source| PackageError::Read {
             path: e.path().to_path_buf(),
             source,

@@ -102,6 +102,9 @@ const TIME_LIMIT_ACTIONS: Type = Type::Vocabulary(&[
     "continue,message",
     "continue,no message",
 ]);
+const CREDIT: Type = Type::Vocabulary(&["credit", "no-credit"]);
+const MODES: Type = Type::Vocabulary(&["browse", "normal", "review"]);
+const ENTRY: Type = Type::Vocabulary(&["ab-initio", "resume", ""]);
 const REAL: Type = Type::Real {
     min: None,
     max: None,
@@ -162,18 +165,8 @@ pub static SCORM_2004: Model = Model {
             Some("unknown"),
         ),
         el("cmi.completion_threshold", RO, UNIT, None),
-        el(
-            "cmi.credit",
-            RO,
-            Type::Vocabulary(&["credit", "no-credit"]),
-            Some("credit"),
-        ),
-        el(
-            "cmi.entry",
-            RO,
-            Type::Vocabulary(&["ab-initio", "resume", ""]),
-            Some(""),
-        ),
+        el("cmi.credit", RO, CREDIT, Some("credit")),
+        el("cmi.entry", RO, ENTRY, Some("")),
         el(
             "cmi.exit",
             WO,
@@ -250,12 +243,7 @@ pub static SCORM_2004: Model = Model {
         ),
         el("cmi.location", RW, Type::Text(1000), None),
         el("cmi.max_time_allowed", RO, Type::Duration, None),
-        el(
-            "cmi.mode",
-            RO,
-            Type::Vocabulary(&["browse", "normal", "review"]),
-            Some("normal"),
-        ),
+        el("cmi.mode", RO, MODES, Some("normal")),
         el("cmi.objectives.n.id", RW, Type::Identifier(4000), None),
         el("cmi.objectives.n.score.scaled", RW, SCALED, None),
         el("cmi.objectives.n.score.raw", RW, REAL, None),
@@ -373,24 +361,14 @@ pub static SCORM_12: Model = Model {
         el("cmi.core.student_id", RO, Type::Identifier(255), Some("")),
         el("cmi.core.student_name", RO, Type::Text(255), Some("")),
         el("cmi.core.lesson_location", RW, Type::Text(255), Some("")),
-        el(
-            "cmi.core.credit",
-            RO,
-            Type::Vocabulary(&["credit", "no-credit"]),
-            Some("credit"),
-        ),
+        el("cmi.core.credit", RO, CREDIT, Some("credit")),
         el(
             "cmi.core.lesson_status",
             RW,
             Type::Vocabulary(STATUS_12),
             Some("not attempted"),
         ),
-        el(
-            "cmi.core.entry",
-            RO,
-            Type::Vocabulary(&["ab-initio", "resume", ""]),
-            Some(""),
-        ),
+        el("cmi.core.entry", RO, ENTRY, Some("")),
         el("cmi.core.score.raw", RW, Type::Score12, Some("")),
         el("cmi.core.score.min", RW, Type::Score12, Some("")),
         el("cmi.core.score.max", RW, Type::Score12, Some("")),
@@ -400,12 +378,7 @@ pub static SCORM_12: Model = Model {
             Type::Timespan,
             Some("0000:00:00.00"),
         ),
-        el(
-            "cmi.core.lesson_mode",
-            RO,
-            Type::Vocabulary(&["browse", "normal", "review"]),
-            Some("normal"),
-        ),
+        el("cmi.core.lesson_mode", RO, MODES, Some("normal")),
         el(
             "cmi.core.exit",
             WO,

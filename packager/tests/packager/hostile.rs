@@ -109,3 +109,31 @@ fn refusals_read_like_reasons() {
         r.reason
     );
 }
+
+#[test]
+fn odd_namespaces_case_differences_and_missing_schema_locations_are_tolerated() {
+    // A 2004 manifest with unusual prefixes, no schemaLocation, and an href whose case
+    // differs from the file in the zip.
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<cp:manifest identifier="odd" xmlns:cp="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:ADL="http://www.adlnet.org/xsd/adlcp_v1p3">
+  <cp:metadata><cp:schema>ADL SCORM</cp:schema><cp:schemaversion>2004 3rd Edition</cp:schemaversion></cp:metadata>
+  <cp:organizations default="o"><cp:organization identifier="o"><cp:title>Odd</cp:title>
+    <cp:item identifier="i" identifierref="r" parameters="?lang=en"><cp:title>Start</cp:title></cp:item></cp:organization></cp:organizations>
+  <cp:resources><cp:resource identifier="r" type="webcontent" ADL:scormType="sco" href="Content/Index.HTML"><cp:file href="Content/Index.HTML"/></cp:resource></cp:resources>
+</cp:manifest>"#;
+    let bytes = zip_of(&[
+        ("imsmanifest.xml", manifest.as_bytes()),
+        ("content/index.html", b"<p>hi</p>"),
+    ]);
+    let i = inspect_zip(Cursor::new(bytes), &Limits::default()).unwrap();
+    assert_eq!(i.version, packager::inspect::ScormVersion::Scorm2004Third);
+    let sco = i.first_launch().expect("launchable");
+    assert_eq!(
+        sco.launch, "content/index.html?lang=en",
+        "resolved to the file that exists"
+    );
+    let codes: Vec<&str> = i.findings.iter().map(|f| f.code).collect();
+    assert!(codes.contains(&"path-case"), "{codes:?}");
+    assert!(codes.contains(&"no-schema-location"), "{codes:?}");
+    assert_eq!(i.errors().count(), 0, "{:?}", i.findings);
+}

@@ -305,6 +305,18 @@ fn check_entries<R: Read + Seek>(
 }
 
 /// Inspects a package zip. Reads only the manifest; writes nothing.
+///
+/// ```
+/// use std::io::{Cursor, Write};
+/// use packager::inspect::{inspect_zip, Limits};
+///
+/// let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+/// zip.start_file("../../etc/cron.d/job", zip::write::SimpleFileOptions::default()).unwrap();
+/// zip.write_all(b"* * * * * root evil").unwrap();
+/// let bytes = zip.finish().unwrap().into_inner();
+/// let refused = inspect_zip(Cursor::new(bytes), &Limits::default()).unwrap_err();
+/// assert_eq!(refused.code, "path-traversal");
+/// ```
 pub fn inspect_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Inspection, Refusal> {
     let mut zip = zip::ZipArchive::new(reader)
         .map_err(|e| refuse("not-a-zip", format!("not a zip file: {e}")))?;

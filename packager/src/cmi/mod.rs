@@ -31,6 +31,20 @@ enum State {
 }
 
 /// One SCO's session: the data model's values and the API's call state.
+///
+/// ```
+/// use packager::cmi::{Runtime, Version};
+///
+/// let mut api = Runtime::new(Version::Scorm2004);
+/// api.seed("cmi.learner_id", "staff-0042");
+/// assert!(api.initialize(""));
+/// assert!(!api.set_value("cmi.score.scaled", "1.5"));
+/// assert_eq!(api.last_error(), "407"); // out of range
+/// assert!(!api.set_value("cmi.learner_id", "someone-else"));
+/// assert_eq!(api.last_error(), "404"); // read-only
+/// assert!(api.set_value("cmi.score.scaled", "0.9"));
+/// assert_eq!(api.get_value("cmi.score.scaled"), "0.9");
+/// ```
 #[derive(Debug, Clone)]
 pub struct Runtime {
     version: Version,

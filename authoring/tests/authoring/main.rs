@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod diagnostics;
 mod render;
+mod robustness;
 mod samples;
 mod scorm;
 mod serve;

@@ -329,6 +329,9 @@ fn zone(z: &str) -> bool {
     let Some(rest) = z.strip_prefix('+').or_else(|| z.strip_prefix('-')) else {
         return false;
     };
+    if !rest.is_ascii() {
+        return false;
+    }
     match rest.len() {
         2 => digits(rest) && rest <= "23",
         5 => {

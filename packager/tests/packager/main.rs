@@ -4,3 +4,4 @@
 mod cmi;
 mod hostile;
 mod inspect;
+mod robustness;

@@ -120,6 +120,7 @@ impl Common {
         BuildOptions {
             variables: self.vars.iter().cloned().collect::<BTreeMap<_, _>>(),
             today: None,
+            deny_warnings: self.deny_warnings,
         }
     }
 }
@@ -187,12 +188,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = course_dir(dir);
             let out = output.unwrap_or_else(|| site::default_out_dir(&dir));
             let opts = common.options();
-            if common.deny_warnings {
-                let diags = site::check(&dir, &opts);
-                if report(diags, &dir, true) {
-                    return Ok(ExitCode::from(1));
-                }
-            }
             match site::build(&dir, &out, &opts) {
                 Ok(r) => {
                     report(r.diagnostics, &dir, false);
@@ -220,9 +215,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = course_dir(dir);
             let out = output.unwrap_or_else(|| dir.join("_packages"));
             let opts = common.options();
-            if common.deny_warnings && report(site::check(&dir, &opts), &dir, true) {
-                return Ok(ExitCode::from(1));
-            }
             match authoring::packaging::package(&dir, &out, &format.formats(), &opts) {
                 Ok(written) => {
                     for p in written {

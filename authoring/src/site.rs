@@ -22,6 +22,8 @@ pub struct BuildOptions {
     pub variables: BTreeMap<String, String>,
     /// The date review-by dates are compared with; today when not set.
     pub today: Option<time::Date>,
+    /// Refuse to write output when there are warnings, as if they were errors.
+    pub deny_warnings: bool,
 }
 
 /// A course checked and rendered in memory, ready to write.
@@ -35,8 +37,18 @@ pub struct Prepared {
     pub worst_case_state_chars: usize,
 }
 
-/// Loads, checks and renders. Returns `None` when there are errors; `diags` says why.
+/// Loads, checks and renders. Returns `None` when there are errors (or, with
+/// `deny_warnings`, warnings, which then read as errors); `diags` says why.
 pub fn prepare(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Prepared> {
+    let prepared = prepare_checked(dir, opts, diags);
+    if opts.deny_warnings && !diags.is_empty() {
+        diags.deny_warnings();
+        return None;
+    }
+    prepared
+}
+
+fn prepare_checked(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Prepared> {
     let course = source::load(dir, &opts.variables, diags)?;
     check_governance(&course, opts, diags);
     let media = Media::new(dir);

@@ -155,3 +155,29 @@ fn an_unknown_theme_is_an_error_with_a_suggestion() {
         run.stderr
     );
 }
+
+#[test]
+fn deny_warnings_stops_build_and_package_before_writing() {
+    let f = Fixture::new("minimal");
+    f.edit("lessons/first.md", "[the second page]", "[click here]");
+    let lenient = f.course(&["build", "-o", "lenient"]);
+    lenient.assert_ok();
+    assert!(
+        lenient.stderr.contains("warning[vague-link-text]"),
+        "{}",
+        lenient.stderr
+    );
+    for args in [
+        &["build", "-o", "strict", "--deny-warnings"][..],
+        &["package", "-o", "pkgs", "--deny-warnings"][..],
+    ] {
+        let run = f.course(args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(
+            run.stderr.contains("error[vague-link-text]"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!f.path().join("strict").exists() && !f.path().join("pkgs").exists());
+}

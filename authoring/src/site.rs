@@ -219,10 +219,12 @@ fn toml_date(d: &toml::value::Datetime) -> Option<time::Date> {
 
 fn check_governance(course: &Course, opts: &BuildOptions, diags: &mut Diagnostics) {
     let g = &course.config.governance;
+    // Only read for the line numbers of a warning; once, however many there are.
+    let text =
+        std::fs::read_to_string(course.dir.join(crate::config::FILE_NAME)).unwrap_or_default();
     let line = |key: &str| {
-        std::fs::read_to_string(course.dir.join(crate::config::FILE_NAME))
-            .ok()
-            .and_then(|t| t.lines().position(|l| l.trim_start().starts_with(key)))
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
             .map(|i| i + 1)
             .unwrap_or(1)
     };

@@ -17,6 +17,7 @@
 pub mod blocks;
 pub mod config;
 pub mod diagnostics;
+pub mod fsguard;
 pub mod markdown;
 pub mod media;
 pub mod packaging;

@@ -283,7 +283,7 @@ fn inspect(path: &std::path::Path, json: bool) -> ExitCode {
                     serde_json::to_string_pretty(&report).unwrap_or_default()
                 );
             } else {
-                print!("{}", describe(&report));
+                print!("{report}");
             }
             if errors > 0 {
                 ExitCode::from(1)
@@ -295,67 +295,11 @@ fn inspect(path: &std::path::Path, json: bool) -> ExitCode {
             if json {
                 println!("{}", serde_json::json!({ "refused": refusal }));
             } else {
-                eprintln!("refused[{}]: {}", refusal.code, refusal.reason);
+                eprintln!("{refusal}");
             }
             ExitCode::from(1)
         }
     }
-}
-
-fn describe(r: &packager::inspect::Inspection) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let title = r
-        .metadata
-        .title
-        .clone()
-        .or_else(|| r.organizations.first().map(|o| o.title.clone()))
-        .unwrap_or_default();
-    let _ = writeln!(
-        s,
-        "{} package {:?} ({})",
-        r.version.label(),
-        title,
-        r.identifier
-    );
-    let _ = writeln!(
-        s,
-        "  {} files, {} KB; sequencing: {}",
-        r.file_count,
-        r.total_bytes.div_ceil(1024),
-        if r.sequencing { "yes" } else { "no" }
-    );
-    for o in &r.organizations {
-        let default = if r.default_organization.as_ref() == Some(&o.identifier) {
-            " (default)"
-        } else {
-            ""
-        };
-        let _ = writeln!(s, "  organization {}: {}{default}", o.identifier, o.title);
-    }
-    let _ = writeln!(s, "  SCOs ({}):", r.scos.len());
-    for (i, sco) in r.scos.iter().enumerate() {
-        let missing = if sco.launchable {
-            ""
-        } else {
-            "  [launch file missing]"
-        };
-        let _ = writeln!(s, "    {}. {} -> {}{missing}", i + 1, sco.title, sco.launch);
-    }
-    if !r.assets.is_empty() {
-        let _ = writeln!(s, "  assets launched directly ({}):", r.assets.len());
-        for a in &r.assets {
-            let _ = writeln!(s, "    - {} -> {}", a.title, a.launch);
-        }
-    }
-    for f in &r.findings {
-        let label = match f.severity {
-            packager::inspect::Severity::Error => "error",
-            packager::inspect::Severity::Warning => "warning",
-        };
-        let _ = writeln!(s, "  {label}[{}]: {}", f.code, f.message);
-    }
-    s
 }
 
 #[cfg(test)]

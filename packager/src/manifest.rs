@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use crate::PackageMeta;
 
 /// The SCO's launch page inside every package.
@@ -29,7 +31,9 @@ pub fn identifier(meta: &PackageMeta) -> String {
     id
 }
 
-/// Escapes text for XML content and attribute values.
+/// Escapes text for XML content and attribute values, leaving out the characters XML
+/// 1.0 does not allow in a document at all (C0 controls other than tab, line feed and
+/// carriage return, and U+FFFE and U+FFFF; surrogates cannot occur in a Rust string).
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -40,6 +44,7 @@ pub fn xml_escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -54,37 +59,25 @@ fn file_list(files: &[String], indent: &str) -> String {
     s
 }
 
+/// What [`href`] leaves as it is: letters, digits, `/`, `-`, `_`, `.` and `~`.
+const HREF: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// A path as a URI reference: spaces and other unsafe characters percent-encoded.
 pub fn href(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(path, HREF).to_string()
 }
 
-/// The inverse of [`href`]: `%20` back to a space.
+/// The inverse of [`href`]: `%20` back to a space. Anything that is not a valid escape
+/// is kept as written; bytes that do not decode to UTF-8 are replaced with U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The SCORM 1.2 manifest.
@@ -255,5 +248,20 @@ mod tests {
     #[test]
     fn hrefs_are_percent_encoded() {
         assert_eq!(href("media/a b&c.png"), "media/a%20b%26c.png");
+        assert_eq!(href("média/é?#%.png"), "m%C3%A9dia/%C3%A9%3F%23%25.png");
+        assert_eq!(percent_decode(&href("média/é?#%.png")), "média/é?#%.png");
+    }
+
+    #[test]
+    fn a_percent_before_a_multi_byte_character_is_kept() {
+        // This sliced a string inside a character and panicked.
+        assert_eq!(percent_decode("a%é.html"), "a%é.html");
+        assert_eq!(percent_decode("%€%"), "%€%");
+        assert_eq!(percent_decode("%4"), "%4");
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_left_out() {
+        assert_eq!(xml_escape("a\u{FFFE}b\u{FFFF}c\u{1}d\te"), "abcd\te");
     }
 }

@@ -3,10 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
 use super::xml::{Element, parse_xml};
 use super::{
-    FileSet, Finding, Inspection, Item, Metadata, Organization, Refusal, Resource, Sco, ScormType,
-    ScormVersion, Severity, refuse,
+    FileSet, Finding, FindingCode, Inspection, Item, Metadata, Organization, Refusal, RefusalCode,
+    Resource, Sco, ScormType, ScormVersion, Severity, refuse,
 };
 
 /// Reads a manifest against the package's files.
@@ -14,7 +16,7 @@ pub(super) fn read_manifest(xml: &[u8], files: &FileSet) -> Result<Inspection, R
     let root = parse_xml(xml)?;
     if !root.name.eq_ignore_ascii_case("manifest") {
         return Err(refuse(
-            "not-a-manifest",
+            RefusalCode::NotAManifest,
             format!(
                 "imsmanifest.xml's root element is <{}>, not <manifest>",
                 root.name
@@ -113,7 +115,7 @@ fn read_version(
             if ns_2004 && !ns_12 {
                 warning(
                     findings,
-                    "version-mismatch",
+                    FindingCode::VersionMismatch,
                     "schemaversion says 1.2 but the namespaces are SCORM 2004's; read as 2004"
                         .into(),
                 );
@@ -128,7 +130,7 @@ fn read_version(
         Some(v) => {
             warning(
                 findings,
-                "unknown-schemaversion",
+                FindingCode::UnknownSchemaversion,
                 format!(
                     "schemaversion {v:?} is not one SCORM defines; read as {} from the namespaces",
                     guessed.label()
@@ -139,7 +141,7 @@ fn read_version(
         None => {
             warning(
                 findings,
-                "no-schemaversion",
+                FindingCode::NoSchemaversion,
                 format!(
                     "the manifest has no <schemaversion>; read as {} from its namespaces",
                     guessed.label()
@@ -151,7 +153,7 @@ fn read_version(
     if version.is_2004() && ns_12 && !ns_2004 {
         findings.push(Finding {
             severity: Severity::Error,
-            code: "version-mismatch",
+            code: FindingCode::VersionMismatch,
             message: format!(
                 "schemaversion says {} but the namespaces are SCORM 1.2's",
                 version.label()
@@ -161,7 +163,7 @@ fn read_version(
     if !xml_mentions(xml, "schemaLocation") {
         findings.push(Finding {
             severity: Severity::Warning,
-            code: "no-schema-location",
+            code: FindingCode::NoSchemaLocation,
             message: "the manifest has no xsi:schemaLocation".into(),
         });
     }
@@ -226,7 +228,7 @@ fn read_resources(
         });
     }
     if version.is_2004() && spelled_12 {
-        warning(findings, "scormtype-spelling", "resources say adlcp:scormtype (the SCORM 1.2 spelling) in a 2004 manifest; a strict LMS sees no SCO. Read as scormType".into());
+        warning(findings, FindingCode::ScormtypeSpelling, "resources say adlcp:scormtype (the SCORM 1.2 spelling) in a 2004 manifest; a strict LMS sees no SCO. Read as scormType".into());
     }
     if version == ScormVersion::Scorm12 {
         let mut all = Vec::new();
@@ -249,7 +251,7 @@ fn read_resources(
             let names: Vec<_> = foreign.into_iter().collect();
             warning(
                 findings,
-                "foreign-element",
+                FindingCode::ForeignElement,
                 format!(
                     "SCORM 2004 elements in a 1.2 manifest: {}; read where they have a 1.2 meaning",
                     names.join(", ")
@@ -258,7 +260,7 @@ fn read_resources(
         }
     }
     if version == ScormVersion::Scorm12 && spelled_2004 {
-        warning(findings, "scormtype-spelling", "resources say adlcp:scormType (the 2004 spelling) in a 1.2 manifest; read as scormtype".into());
+        warning(findings, FindingCode::ScormtypeSpelling, "resources say adlcp:scormType (the 2004 spelling) in a 1.2 manifest; read as scormtype".into());
     }
 
     resources
@@ -283,7 +285,7 @@ fn read_organizations(
             _ => {
                 findings.push(Finding {
                     severity: Severity::Error,
-                    code: "missing-identifier",
+                    code: FindingCode::MissingIdentifier,
                     message: format!(
                         "organization {} has no identifier (required); named org-{} here",
                         i + 1,
@@ -307,7 +309,7 @@ fn read_organizations(
                 });
                 warning(
                     findings,
-                    "missing-title",
+                    FindingCode::MissingTitle,
                     format!("organization {identifier} has no title; called {fallback:?}"),
                 );
                 fallback
@@ -331,7 +333,7 @@ fn read_organizations(
         Some(d) => {
             findings.push(Finding {
                 severity: Severity::Warning,
-                code: "bad-default-organization",
+                code: FindingCode::BadDefaultOrganization,
                 message: format!(
                     "organizations default=\"{d}\" names no organization; the first one is used"
                 ),
@@ -343,7 +345,7 @@ fn read_organizations(
     if organizations.is_empty() {
         findings.push(Finding {
             severity: Severity::Error,
-            code: "no-organization",
+            code: FindingCode::NoOrganization,
             message: "the manifest has no organization, so nothing can be launched".into(),
         });
     }
@@ -367,9 +369,11 @@ impl<'a> FileIndex<'a> {
     }
 
     /// The file a path names, and whether it matched exactly (`false`: only by case).
+    /// `path` is a URL path as the manifest writes it: percent-encoded, perhaps with
+    /// `./` segments and a query or fragment, which are ignored.
     fn resolve(&self, path: &str) -> Option<(String, bool)> {
         let clean = path.split(['?', '#']).next().unwrap_or(path);
-        let clean = crate::manifest::percent_decode(clean.trim_start_matches("./"));
+        let clean = decode(clean.trim_start_matches("./"));
         if self.files.contains_key(&clean) {
             return Some((clean, true));
         }
@@ -379,35 +383,168 @@ impl<'a> FileIndex<'a> {
     }
 }
 
+/// Percent-decodes a URL path (invalid UTF-8 after decoding is replaced, and then
+/// matches no file).
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// What a URL path must encode: everything that would end the path or change its
+/// meaning (`?`, `#`, `%`, spaces, quotes, controls), and, always, non-ASCII.
+const PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// What a query or fragment must encode: only what cannot appear in one. A `%` is left
+/// alone, as queries in manifests are already encoded.
+const QUERY: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
+
+/// A file name in the package as a URL path.
+fn encode_path(name: &str) -> String {
+    utf8_percent_encode(name, PATH).to_string()
+}
+
+fn encode_query(query: &str) -> String {
+    utf8_percent_encode(query, QUERY).to_string()
+}
+
+/// Where an address in a manifest points.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// A path inside the package, dot segments resolved (still percent-encoded), and
+    /// its query or fragment (with its `?` or `#`, or "").
+    Inside { path: String, query: String },
+    /// A relative path that climbs above the package's root (`../x`).
+    Outside,
+    /// An absolute path (`/x`) or a drive letter (`C:x`): the player's own site or disk.
+    Absolute,
+    /// Another site: `http://`, `https://` or `//host`.
+    Remote,
+    /// Another scheme: `javascript:`, `data:`, `file:`, `vbscript:`, ...
+    Scheme(String),
+}
+
+/// Classifies an address as a browser would read it: surrounding spaces and controls
+/// ignored, tabs and line breaks inside removed, `\` read as `/`, `%2e` as `.`.
+fn classify(address: &str) -> Target {
+    let trimmed = address.trim_matches(|c: char| c <= ' ');
+    let url: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    if url.starts_with("//") {
+        return Target::Remote;
+    }
+    if let Some(colon) = url.find(':')
+        && !url[..colon].contains(['/', '?', '#'])
+    {
+        let scheme = &url[..colon];
+        let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if is_scheme {
+            let scheme = scheme.to_ascii_lowercase();
+            return match scheme.as_str() {
+                "http" | "https" => Target::Remote,
+                s if s.len() == 1 => Target::Absolute,
+                _ => Target::Scheme(scheme),
+            };
+        }
+    }
+    if url.starts_with('/') {
+        return Target::Absolute;
+    }
+    let (path, query) = match url.find(['?', '#']) {
+        Some(i) => (&url[..i], &url[i..]),
+        None => (url.as_str(), ""),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match decode(segment).as_str() {
+            "." | "" => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Target::Outside;
+                }
+            }
+            _ => parts.push(segment),
+        }
+    }
+    Target::Inside {
+        path: parts.join("/"),
+        query: query.to_string(),
+    }
+}
+
 /// Files the manifest lists that the package lacks, or has under another letter case.
 fn check_files(resources: &[Resource], index: &FileIndex<'_>, findings: &mut Vec<Finding>) {
     let mut missing = BTreeSet::new();
+    let mut outside = BTreeSet::new();
     for r in resources {
         let base = r.base.clone().unwrap_or_default();
         for f in &r.files {
-            let full = format!("{base}{f}");
-            match index.resolve(&full) {
+            let full = match classify(f) {
+                Target::Remote => continue,
+                Target::Inside { .. } => format!("{base}{f}"),
+                _ => f.clone(),
+            };
+            let path = match classify(&full) {
+                Target::Remote => continue,
+                Target::Inside { path, .. } => path,
+                _ => {
+                    outside.insert(full);
+                    continue;
+                }
+            };
+            match index.resolve(&path) {
                 Some((_, true)) => {}
                 Some((actual, false)) => warning(
                     findings,
-                    "path-case",
+                    FindingCode::PathCase,
                     format!(
                         "resource {} lists {full} but the package has {actual} (letters differ in case: fails on case-sensitive servers)",
                         r.identifier
                     ),
                 ),
-                None if !is_remote(f) => {
+                None => {
                     missing.insert(full);
                 }
-                None => {}
             }
         }
+    }
+    if !outside.is_empty() {
+        let list: Vec<_> = outside.iter().take(10).cloned().collect();
+        warning(
+            findings,
+            FindingCode::FileOutsidePackage,
+            format!(
+                "{} file(s) listed in the manifest are outside the package (climbing out with ../, an absolute path or another scheme) and are ignored: {}{}",
+                outside.len(),
+                list.join(", "),
+                if outside.len() > 10 { ", …" } else { "" }
+            ),
+        );
     }
     if !missing.is_empty() {
         let list: Vec<_> = missing.iter().take(10).cloned().collect();
         warning(
             findings,
-            "missing-files",
+            FindingCode::MissingFiles,
             format!(
                 "{} file(s) listed in the manifest are not in the package: {}{}",
                 missing.len(),
@@ -448,7 +585,7 @@ fn launch_order(
         let Some(r) = by_id.get(rid.as_str()) else {
             findings.push(Finding {
                 severity: Severity::Warning,
-                code: "missing-resource",
+                code: FindingCode::MissingResource,
                 message: format!(
                     "item {} refers to resource {rid}, which does not exist; the item is skipped",
                     it.identifier
@@ -463,7 +600,7 @@ fn launch_order(
                 } else {
                     Severity::Warning
                 },
-                code: "no-launch-file",
+                code: FindingCode::NoLaunchFile,
                 message: format!(
                     "resource {} of item {} has no href, so it cannot be launched",
                     r.identifier, it.identifier
@@ -471,36 +608,65 @@ fn launch_order(
             });
             continue;
         };
-        let path = format!("{}{}", r.base.clone().unwrap_or_default(), href);
-        let (launch_path, launchable) = if is_remote(href) {
-            (href.clone(), true)
-        } else {
-            match index.resolve(&path) {
+        let base = r.base.clone().unwrap_or_default();
+        let address = match classify(href) {
+            Target::Inside { .. } => format!("{base}{href}"),
+            _ => href.clone(),
+        };
+        let failed = |code: FindingCode, why: String| Err::<String, _>((code, why));
+        let classified = match classify(&address) {
+            Target::Remote => {
+                warning(
+                    findings,
+                    FindingCode::LaunchRemote,
+                    format!(
+                        "item {} launches {address}, on another site: it is not part of the package, can change or vanish, and is tracked only if that site talks to the player",
+                        it.identifier
+                    ),
+                );
+                Ok(address.trim().to_string())
+            }
+            Target::Scheme(scheme) => failed(
+                FindingCode::LaunchScheme,
+                format!("a {scheme}: address, which a player must never open as a lesson"),
+            ),
+            Target::Absolute => failed(
+                FindingCode::LaunchAbsolutePath,
+                "an absolute path: it points at the player's own site or disk, not into the package".into(),
+            ),
+            Target::Outside => failed(
+                FindingCode::LaunchOutsidePackage,
+                "which climbs out of the package (../)".into(),
+            ),
+            Target::Inside { path, query } => match index.resolve(&path) {
                 Some((actual, exact)) => {
                     if !exact {
                         warning(
                             findings,
-                            "path-case",
+                            FindingCode::PathCase,
                             format!(
-                                "item {} launches {path} but the package has {actual}",
+                                "item {} launches {address} but the package has {actual}",
                                 it.identifier
                             ),
                         );
                     }
-                    let query = path.find(['?', '#']).map(|i| &path[i..]).unwrap_or("");
-                    (format!("{actual}{query}"), true)
+                    Ok(format!("{}{}", encode_path(&actual), encode_query(&query)))
                 }
-                None => {
-                    findings.push(Finding {
-                        severity: Severity::Error,
-                        code: "launch-file-missing",
-                        message: format!(
-                            "item {} launches {path}, which is not in the package",
-                            it.identifier
-                        ),
-                    });
-                    (path.clone(), false)
-                }
+                None => failed(
+                    FindingCode::LaunchFileMissing,
+                    "which is not in the package".into(),
+                ),
+            },
+        };
+        let (launch_path, launchable) = match classified {
+            Ok(launch) => (launch, true),
+            Err((code, why)) => {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    code,
+                    message: format!("item {} launches {address}, {why}", it.identifier),
+                });
+                (address.clone(), false)
             }
         };
         let launch = with_parameters(&launch_path, it.parameters.as_deref());
@@ -519,14 +685,14 @@ fn launch_order(
     if scos.is_empty() && assets.is_empty() {
         findings.push(Finding {
             severity: Severity::Error,
-            code: "nothing-to-launch",
+            code: FindingCode::NothingToLaunch,
             message: "no item of the default organization can be launched".into(),
         });
     }
     (scos, assets)
 }
 
-fn warning(findings: &mut Vec<Finding>, code: &'static str, message: String) {
+fn warning(findings: &mut Vec<Finding>, code: FindingCode, message: String) {
     findings.push(Finding {
         severity: Severity::Warning,
         code,
@@ -547,7 +713,7 @@ fn read_item(it: &Element, findings: &mut Vec<Finding>, untitled: &mut usize) ->
             *untitled += 1;
             findings.push(Finding {
                 severity: Severity::Warning,
-                code: "missing-title",
+                code: FindingCode::MissingTitle,
                 message: format!("item {identifier} has no title; called \"Untitled {untitled}\""),
             });
             format!("Untitled {untitled}")
@@ -562,7 +728,7 @@ fn read_item(it: &Element, findings: &mut Vec<Finding>, untitled: &mut usize) ->
         Some(v) => match v.parse::<f64>() {
             Ok(x) if (0.0..=100.0).contains(&x) => Some(x),
             _ => {
-                findings.push(Finding { severity: Severity::Error, code: "bad-mastery-score", message: format!("item {identifier} has masteryscore {v:?}, not a number from 0 to 100; ignored") });
+                findings.push(Finding { severity: Severity::Error, code: FindingCode::BadMasteryScore, message: format!("item {identifier} has masteryscore {v:?}, not a number from 0 to 100; ignored") });
                 None
             }
         },
@@ -590,7 +756,15 @@ fn read_item(it: &Element, findings: &mut Vec<Finding>, untitled: &mut usize) ->
         mastery_score,
         scaled_passing_score,
         data_from_lms: text("datafromlms").or_else(|| text("dataFromLMS")),
-        max_time_allowed: text("maxtimeallowed"),
+        // SCORM 1.2 `adlcp:maxtimeallowed`; SCORM 2004 `imsss:limitConditions
+        // attemptAbsoluteDurationLimit` (an ISO 8601 duration, cmi.max_time_allowed).
+        max_time_allowed: text("maxtimeallowed").or_else(|| {
+            sequencing
+                .and_then(|s| s.child("limitConditions"))
+                .and_then(|l| l.attr("attemptAbsoluteDurationLimit"))
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        }),
         time_limit_action: text("timelimitaction"),
         completion_threshold,
         prerequisites: text("prerequisites"),
@@ -619,20 +793,19 @@ fn with_parameters(path: &str, parameters: Option<&str>) -> String {
     let Some(p) = parameters.map(str::trim).filter(|p| !p.is_empty()) else {
         return path.to_string();
     };
-    let p = p.trim_start_matches(['?', '&']);
+    let p = encode_query(p.trim_start_matches(['?', '&']));
     if p.starts_with('#') {
         return format!("{path}{p}");
     }
+    let (path, fragment) = match path.find('#') {
+        Some(i) => path.split_at(i),
+        None => (path, ""),
+    };
     if path.contains('?') {
-        format!("{path}&{p}")
+        format!("{path}&{p}{fragment}")
     } else {
-        format!("{path}?{p}")
+        format!("{path}?{p}{fragment}")
     }
-}
-
-fn is_remote(href: &str) -> bool {
-    let l = href.to_ascii_lowercase();
-    l.starts_with("http://") || l.starts_with("https://") || l.starts_with("//")
 }
 
 fn xml_mentions(xml: &[u8], word: &str) -> bool {
@@ -649,5 +822,39 @@ mod tests {
         assert_eq!(with_parameters("a.html?y=2", Some("x=1")), "a.html?y=2&x=1");
         assert_eq!(with_parameters("a.html", Some("#p3")), "a.html#p3");
         assert_eq!(with_parameters("a.html", None), "a.html");
+        assert_eq!(with_parameters("a.html#top", Some("x=1")), "a.html?x=1#top");
+        assert_eq!(
+            with_parameters("a.html", Some("name=Zoë Ann")),
+            "a.html?name=Zo%C3%AB%20Ann"
+        );
+    }
+
+    #[test]
+    fn addresses_are_classified_as_a_browser_reads_them() {
+        let inside = |p: &str, q: &str| Target::Inside {
+            path: p.into(),
+            query: q.into(),
+        };
+        assert_eq!(classify("a/./b/../c.html?x#y"), inside("a/c.html", "?x#y"));
+        assert_eq!(classify("../x.html"), Target::Outside);
+        assert_eq!(classify("a/%2e%2e/%2E%2E/x.html"), Target::Outside);
+        assert_eq!(classify("a\\..\\..\\x.html"), Target::Outside);
+        assert_eq!(classify("/etc/passwd"), Target::Absolute);
+        assert_eq!(classify("C:/x.html"), Target::Absolute);
+        assert_eq!(classify("https://example.com/"), Target::Remote);
+        assert_eq!(classify("\\\\host\\x"), Target::Remote);
+        assert_eq!(
+            classify(" JavaScript:alert(1)"),
+            Target::Scheme("javascript".into())
+        );
+        assert_eq!(
+            classify("java\tscript:alert(1)"),
+            Target::Scheme("javascript".into())
+        );
+        assert_eq!(classify("data:text/html,x"), Target::Scheme("data".into()));
+        assert_eq!(
+            classify("a.html?next=http://x"),
+            inside("a.html", "?next=http://x")
+        );
     }
 }

@@ -8,14 +8,24 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek};
 use std::path::Path;
 
+use crate::archive::{CheckedArchive, Entry, ExtractError};
+
 use serde::Serialize;
 
+pub(crate) mod codes;
 mod manifest;
+mod report;
 mod xml;
+
+pub use report::Escaped;
 
 use manifest::read_manifest;
 
 /// Limits on what a package may hold. The defaults suit a marketplace upload.
+///
+/// Every limit is checked against what the archive declares before anything is
+/// allocated or decompressed for it, and again against what decompression actually
+/// produces.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_entries: usize,
@@ -25,6 +35,12 @@ pub struct Limits {
     pub max_ratio: u64,
     pub ratio_floor_bytes: u64,
     pub max_manifest_bytes: u64,
+    /// The central directory (the zip's list of entries), in bytes.
+    pub max_directory_bytes: u64,
+    /// A whole entry name, in bytes (UTF-8).
+    pub max_name_bytes: usize,
+    /// One component of an entry name (a file or folder name), in bytes (UTF-8).
+    pub max_component_bytes: usize,
 }
 
 impl Default for Limits {
@@ -36,23 +52,126 @@ impl Default for Limits {
             max_ratio: 100,
             ratio_floor_bytes: 1 << 20,
             max_manifest_bytes: 16 << 20,
+            max_directory_bytes: 32 << 20,
+            max_name_bytes: 1024,
+            max_component_bytes: 255,
         }
     }
 }
 
+codes::stable_codes! {
+    /// Why a package or archive was refused: a stable code, for storing and matching.
+    pub enum RefusalCode {
+        /// Not a zip at all (no end-of-central-directory record).
+        NotAZip = "not-a-zip",
+        /// A zip whose structure is inconsistent or cannot be read.
+        BadZip = "bad-zip",
+        /// The archive or an entry's data ends early.
+        Truncated = "truncated",
+        TooManyEntries = "too-many-entries",
+        /// The central directory is larger than [`Limits::max_directory_bytes`].
+        DirectoryTooLarge = "directory-too-large",
+        EntryTooLarge = "entry-too-large",
+        /// The entries together expand to more than [`Limits::max_total_bytes`].
+        TooLarge = "too-large",
+        ZipBomb = "zip-bomb",
+        /// An entry is larger (or, stored, differently sized) than the zip declares.
+        SizeLie = "size-lie",
+        CrcMismatch = "crc-mismatch",
+        /// A compression method other than stored or deflate.
+        UnsupportedMethod = "unsupported-method",
+        Encrypted = "encrypted",
+        Symlink = "symlink",
+        /// A device, pipe or socket.
+        SpecialFile = "special-file",
+        PathTraversal = "path-traversal",
+        AbsolutePath = "absolute-path",
+        /// An empty name, a control character, or a name marked UTF-8 that is not.
+        BadName = "bad-name",
+        /// A bidirectional override or isolate, which makes a name display as another.
+        BidiName = "bidi-name",
+        /// A name Windows reserves (`CON`, `LPT1.txt`, a trailing dot, a colon).
+        ReservedName = "reserved-name",
+        NameTooLong = "name-too-long",
+        /// Two entries with one name, or names equal after case folding or NFC.
+        DuplicateEntry = "duplicate-entry",
+        /// The local header names an entry differently from the central directory.
+        NameMismatch = "name-mismatch",
+        /// The local header disagrees with the central directory on method, size or CRC.
+        HeaderMismatch = "header-mismatch",
+        /// Two entries share bytes (a zip bomb technique).
+        OverlappingEntries = "overlapping-entries",
+        /// [`CheckedArchive::read`](crate::archive::CheckedArchive::read) of a name the
+        /// archive does not hold.
+        NotFound = "not-found",
+        NoManifest = "no-manifest",
+        ManifestNotAtRoot = "manifest-not-at-root",
+        NotScorm = "not-scorm",
+        ManifestTooLarge = "manifest-too-large",
+        ManifestNotXml = "manifest-not-xml",
+        NotAManifest = "not-a-manifest",
+        Dtd = "dtd",
+        Entity = "entity",
+        ManifestTooComplex = "manifest-too-complex",
+    }
+}
+
 /// Why a package was refused. Nothing of a refused package is used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("{reason}")]
+///
+/// Displays as `refused[code]: reason`, with control and bidirectional characters
+/// escaped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
     /// A stable name for the kind of refusal (`path-traversal`, `zip-bomb`, ...).
-    pub code: &'static str,
+    pub code: RefusalCode,
     pub reason: String,
 }
 
-fn refuse(code: &'static str, reason: impl Into<String>) -> Refusal {
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused[{}]: {}", self.code, Escaped(&self.reason))
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+pub(crate) fn refuse(code: RefusalCode, reason: impl Into<String>) -> Refusal {
     Refusal {
         code,
         reason: reason.into(),
+    }
+}
+
+codes::stable_codes! {
+    /// What a [`Finding`] is about: a stable code, for storing and matching.
+    pub enum FindingCode {
+        VersionMismatch = "version-mismatch",
+        UnknownSchemaversion = "unknown-schemaversion",
+        NoSchemaversion = "no-schemaversion",
+        NoSchemaLocation = "no-schema-location",
+        ScormtypeSpelling = "scormtype-spelling",
+        ForeignElement = "foreign-element",
+        MissingIdentifier = "missing-identifier",
+        MissingTitle = "missing-title",
+        BadDefaultOrganization = "bad-default-organization",
+        NoOrganization = "no-organization",
+        PathCase = "path-case",
+        MissingFiles = "missing-files",
+        /// A `<file href>` that climbs out of the package, is absolute, or has a scheme.
+        FileOutsidePackage = "file-outside-package",
+        MissingResource = "missing-resource",
+        NoLaunchFile = "no-launch-file",
+        LaunchFileMissing = "launch-file-missing",
+        /// A launch address that climbs out of the package (`../`).
+        LaunchOutsidePackage = "launch-outside-package",
+        /// A launch address that is an absolute path (`/x`): the player's own site.
+        LaunchAbsolutePath = "launch-absolute-path",
+        /// A launch address on another site (`https://`, `//host`).
+        LaunchRemote = "launch-remote",
+        /// A launch address with a scheme such as `javascript:`, `data:` or `file:`.
+        LaunchScheme = "launch-scheme",
+        NothingToLaunch = "nothing-to-launch",
+        BadMasteryScore = "bad-mastery-score",
     }
 }
 
@@ -99,7 +218,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: FindingCode,
     pub message: String,
 }
 
@@ -164,9 +283,13 @@ pub struct Sco {
     pub item: String,
     pub title: String,
     pub resource: String,
-    /// The path inside the package, with the item's parameters: what the player opens.
+    /// What the player opens, as a URL: for a file in the package, its path relative to
+    /// the package's root, percent-encoded (spaces, `#`, `?`, `%`, non-ASCII), followed
+    /// by the address's own query and the item's parameters; for another site, the
+    /// address as written. For an address that is not launchable, as written.
     pub launch: String,
-    /// `false` when the launch file is missing from the package.
+    /// `false` when the address does not lead to a file in the package (missing,
+    /// climbing out, absolute, a `javascript:` or other scheme); a finding says why.
     pub launchable: bool,
 }
 
@@ -211,156 +334,54 @@ impl Inspection {
 /// The files of a package: path → uncompressed size.
 type FileSet = BTreeMap<String, u64>;
 
-/// Checks every entry of a zip against `limits`. Nothing is decompressed here.
-fn check_entries<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    limits: &Limits,
-) -> Result<FileSet, Refusal> {
-    if zip.len() > limits.max_entries {
-        return Err(refuse(
-            "too-many-entries",
-            format!(
-                "the package has {} files; at most {} are accepted",
-                zip.len(),
-                limits.max_entries
-            ),
-        ));
-    }
-    let mut files = FileSet::new();
-    let mut total: u64 = 0;
-    for i in 0..zip.len() {
-        let f = zip
-            .by_index_raw(i)
-            .map_err(|e| refuse("bad-zip", format!("entry {i} cannot be read: {e}")))?;
-        let raw = String::from_utf8_lossy(f.name_raw()).into_owned();
-        let name = raw.replace('\\', "/");
-        if name.contains('\0') {
-            return Err(refuse(
-                "bad-name",
-                format!("entry {raw:?} has a NUL character in its name"),
-            ));
-        }
-        if name.starts_with('/') || name.as_bytes().get(1) == Some(&b':') {
-            return Err(refuse(
-                "absolute-path",
-                format!("entry {raw:?} has an absolute path"),
-            ));
-        }
-        if name.split('/').any(|part| part == "..") {
-            return Err(refuse(
-                "path-traversal",
-                format!("entry {raw:?} points outside the package (path traversal)"),
-            ));
-        }
-        let mode = f.unix_mode().unwrap_or(0);
-        if f.is_symlink() || mode & 0o170000 == 0o120000 {
-            return Err(refuse(
-                "symlink",
-                format!("entry {raw:?} is a symbolic link"),
-            ));
-        }
-        if f.encrypted() {
-            return Err(refuse("encrypted", format!("entry {raw:?} is encrypted")));
-        }
-        if f.is_dir() {
-            continue;
-        }
-        let size = f.size();
-        if size > limits.max_entry_bytes {
-            return Err(refuse(
-                "entry-too-large",
-                format!(
-                    "entry {raw:?} is {} MB; at most {} MB per file",
-                    size >> 20,
-                    limits.max_entry_bytes >> 20
-                ),
-            ));
-        }
-        total = total.saturating_add(size);
-        if total > limits.max_total_bytes {
-            return Err(refuse(
-                "too-large",
-                format!(
-                    "the package expands to more than {} MB",
-                    limits.max_total_bytes >> 20
-                ),
-            ));
-        }
-        let packed = f.compressed_size().max(1);
-        if size > limits.ratio_floor_bytes && size / packed > limits.max_ratio {
-            return Err(refuse(
-                "zip-bomb",
-                format!(
-                    "entry {raw:?} expands {}-fold ({} bytes to {}), as zip bombs do",
-                    size / packed,
-                    packed,
-                    size
-                ),
-            ));
-        }
-        if files.insert(name.clone(), size).is_some() {
-            return Err(refuse(
-                "duplicate-entry",
-                format!("entry {raw:?} appears twice"),
-            ));
-        }
-    }
-    Ok(files)
-}
-
-/// Inspects a package zip. Reads only the manifest; writes nothing.
+/// Inspects a package zip, writing nothing.
+///
+/// The zip is opened as a [`CheckedArchive`] (every entry's name, type, method and
+/// declared sizes checked), then every entry is decompressed under streaming limits and
+/// its actual size and CRC-32 checked, so a package with one corrupt file is refused.
+/// Only the manifest's bytes are kept.
 ///
 /// ```
 /// use std::io::{Cursor, Write};
-/// use packager::inspect::{inspect_zip, Limits};
+/// use packager::inspect::{inspect_zip, Limits, RefusalCode};
 ///
 /// let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
 /// zip.start_file("../../etc/cron.d/job", zip::write::SimpleFileOptions::default()).unwrap();
 /// zip.write_all(b"* * * * * root evil").unwrap();
 /// let bytes = zip.finish().unwrap().into_inner();
 /// let refused = inspect_zip(Cursor::new(bytes), &Limits::default()).unwrap_err();
-/// assert_eq!(refused.code, "path-traversal");
+/// assert_eq!(refused.code, RefusalCode::PathTraversal);
+/// assert_eq!(refused.code.as_str(), "path-traversal");
 /// ```
 pub fn inspect_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Inspection, Refusal> {
-    let mut zip = zip::ZipArchive::new(reader)
-        .map_err(|e| refuse("not-a-zip", format!("not a zip file: {e}")))?;
-    let files = check_entries(&mut zip, limits)?;
+    let mut archive = CheckedArchive::open(reader, limits)?;
+    let files: FileSet = archive
+        .entries()
+        .iter()
+        .map(|e| (e.name.clone(), e.size))
+        .collect();
     let manifest_name = find_manifest(&files)?;
     let declared = files[&manifest_name];
     if declared > limits.max_manifest_bytes {
         return Err(refuse(
-            "manifest-too-large",
-            format!("imsmanifest.xml is {declared} bytes"),
+            RefusalCode::ManifestTooLarge,
+            format!(
+                "imsmanifest.xml is {declared} bytes; at most {} are accepted",
+                limits.max_manifest_bytes
+            ),
         ));
     }
-    let index = (0..zip.len())
-        .find(|&i| {
-            zip.by_index_raw(i)
-                .ok()
-                .and_then(|f| f.name().ok().map(|n| n.replace('\\', "/") == manifest_name))
-                .unwrap_or(false)
-        })
-        .ok_or_else(|| refuse("no-manifest", "imsmanifest.xml cannot be found"))?;
-    let entry = zip
-        .by_index(index)
-        .map_err(|e| refuse("bad-zip", format!("imsmanifest.xml cannot be read: {e}")))?;
-    // Never trust the declared size: read one byte more than it promises.
     let mut xml = Vec::new();
-    entry
-        .take(declared + 1)
-        .read_to_end(&mut xml)
-        .map_err(|e| {
-            refuse(
-                "bad-zip",
-                format!("imsmanifest.xml cannot be decompressed: {e}"),
-            )
-        })?;
-    if xml.len() as u64 > declared {
-        return Err(refuse(
-            "size-lie",
-            "imsmanifest.xml is larger than the zip says it is",
-        ));
-    }
+    archive
+        .extract_with(&mut |entry: &Entry, data: &mut dyn Read| {
+            if entry.name == manifest_name {
+                data.read_to_end(&mut xml)?;
+            } else {
+                std::io::copy(data, &mut std::io::sink())?;
+            }
+            Ok(())
+        })
+        .map_err(ExtractError::into_refusal)?;
     read_manifest(&xml, &files)
 }
 
@@ -370,7 +391,7 @@ pub fn inspect_dir(dir: &Path) -> Result<Inspection, Refusal> {
     for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
         if e.file_type().is_symlink() {
             return Err(refuse(
-                "symlink",
+                RefusalCode::Symlink,
                 format!("{} is a symbolic link", e.path().display()),
             ));
         }
@@ -382,7 +403,7 @@ pub fn inspect_dir(dir: &Path) -> Result<Inspection, Refusal> {
     let manifest_name = find_manifest(&files)?;
     let xml = std::fs::read(dir.join(&manifest_name)).map_err(|e| {
         refuse(
-            "no-manifest",
+            RefusalCode::NoManifest,
             format!("imsmanifest.xml cannot be read: {e}"),
         )
     })?;
@@ -406,7 +427,7 @@ fn find_manifest(files: &FileSet) -> Result<String, Refusal> {
     }) {
         let folder = nested.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
         return Err(refuse(
-            "manifest-not-at-root",
+            RefusalCode::ManifestNotAtRoot,
             format!(
                 "imsmanifest.xml is in the folder {folder}/, not at the top of the zip: zip the contents of that folder instead"
             ),
@@ -416,18 +437,18 @@ fn find_manifest(files: &FileSet) -> Result<String, Refusal> {
         k.to_ascii_lowercase().ends_with(".au") || k.to_ascii_lowercase().ends_with(".crs")
     }) {
         return Err(refuse(
-            "not-scorm",
+            RefusalCode::NotScorm,
             "this looks like an AICC package (.au/.crs files), not SCORM: it has no imsmanifest.xml",
         ));
     }
     if files.keys().any(|k| k.eq_ignore_ascii_case("cmi5.xml")) {
         return Err(refuse(
-            "not-scorm",
+            RefusalCode::NotScorm,
             "this is a cmi5 package (cmi5.xml), not SCORM: it has no imsmanifest.xml",
         ));
     }
     Err(refuse(
-        "no-manifest",
+        RefusalCode::NoManifest,
         "there is no imsmanifest.xml at the top of the zip, so this is not a SCORM package",
     ))
 }

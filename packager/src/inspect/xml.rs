@@ -3,7 +3,7 @@
 
 use quick_xml::events::Event;
 
-use super::{Refusal, refuse};
+use super::{Refusal, RefusalCode, refuse};
 
 /// A parsed XML element: local names only (namespaces are matched loosely, as real
 /// tools get them wrong), with the namespace declarations kept for version detection.
@@ -77,7 +77,7 @@ pub(super) fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
             .count()
             + 1;
         refuse(
-            "manifest-not-xml",
+            RefusalCode::ManifestNotXml,
             format!("imsmanifest.xml is not well-formed XML (line {line}): {e}"),
         )
     };
@@ -86,7 +86,7 @@ pub(super) fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
         match ev {
             Event::DocType(_) => {
                 return Err(refuse(
-                    "dtd",
+                    RefusalCode::Dtd,
                     "imsmanifest.xml declares a DTD; manifests with DTDs or custom entities are refused, as they can expand without limit",
                 ));
             }
@@ -94,7 +94,7 @@ pub(super) fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
                 count += 1;
                 if count > MAX_ELEMENTS || stack.len() > MAX_DEPTH {
                     return Err(refuse(
-                        "manifest-too-complex",
+                        RefusalCode::ManifestTooComplex,
                         "imsmanifest.xml is nested too deeply or has too many elements",
                     ));
                 }
@@ -111,7 +111,7 @@ pub(super) fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
                     Some(parent) => parent.children.push(done),
                     None => {
                         return Err(refuse(
-                            "manifest-not-xml",
+                            RefusalCode::ManifestNotXml,
                             "imsmanifest.xml has an unmatched end tag",
                         ));
                     }
@@ -149,7 +149,7 @@ pub(super) fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
                     }
                     None => {
                         return Err(refuse(
-                            "entity",
+                            RefusalCode::Entity,
                             format!(
                                 "imsmanifest.xml uses the undefined entity &{name};; entities are refused"
                             ),
@@ -163,7 +163,7 @@ pub(super) fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
     }
     if stack.len() != 1 {
         return Err(refuse(
-            "manifest-not-xml",
+            RefusalCode::ManifestNotXml,
             "imsmanifest.xml is not well-formed XML: an element is never closed",
         ));
     }
@@ -171,11 +171,11 @@ pub(super) fn parse_xml(bytes: &[u8]) -> Result<Element, Refusal> {
     match root.children.len() {
         1 => Ok(root.children.remove(0)),
         0 => Err(refuse(
-            "manifest-not-xml",
+            RefusalCode::ManifestNotXml,
             "imsmanifest.xml has no root element",
         )),
         _ => Err(refuse(
-            "manifest-not-xml",
+            RefusalCode::ManifestNotXml,
             "imsmanifest.xml has more than one root element",
         )),
     }
@@ -208,8 +208,12 @@ fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<Element, quick_xml::
 
 fn decode(bytes: &[u8]) -> Result<String, Refusal> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return String::from_utf8(rest.to_vec())
-            .map_err(|_| refuse("manifest-not-xml", "imsmanifest.xml is not valid UTF-8"));
+        return String::from_utf8(rest.to_vec()).map_err(|_| {
+            refuse(
+                RefusalCode::ManifestNotXml,
+                "imsmanifest.xml is not valid UTF-8",
+            )
+        });
     }
     let utf16 = |le: bool, rest: &[u8]| {
         let units: Vec<u16> = rest
@@ -222,15 +226,19 @@ fn decode(bytes: &[u8]) -> Result<String, Refusal> {
                 }
             })
             .collect();
-        String::from_utf16(&units)
-            .map_err(|_| refuse("manifest-not-xml", "imsmanifest.xml is not valid UTF-16"))
+        String::from_utf16(&units).map_err(|_| {
+            refuse(
+                RefusalCode::ManifestNotXml,
+                "imsmanifest.xml is not valid UTF-16",
+            )
+        })
     };
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(true, rest),
         [0xFE, 0xFF, rest @ ..] => utf16(false, rest),
         _ => String::from_utf8(bytes.to_vec()).map_err(|_| {
             refuse(
-                "manifest-not-xml",
+                RefusalCode::ManifestNotXml,
                 "imsmanifest.xml is not text (not valid UTF-8), so it is not a manifest",
             )
         }),
@@ -244,9 +252,9 @@ mod tests {
     #[test]
     fn entities_and_dtds_are_refused() {
         let bomb = br#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><manifest>&lol2;</manifest>"#;
-        assert_eq!(parse_xml(bomb).unwrap_err().code, "dtd");
+        assert_eq!(parse_xml(bomb).unwrap_err().code, RefusalCode::Dtd);
         let undefined = br#"<manifest>&secret;</manifest>"#;
-        assert_eq!(parse_xml(undefined).unwrap_err().code, "entity");
+        assert_eq!(parse_xml(undefined).unwrap_err().code, RefusalCode::Entity);
         let fine = br#"<manifest a="x &amp; y">&#65;&lt;</manifest>"#;
         let root = parse_xml(fine).unwrap();
         assert_eq!((root.attr("a"), root.text.as_str()), (Some("x & y"), "A<"));

@@ -132,7 +132,7 @@ fn odd_namespaces_case_differences_and_missing_schema_locations_are_tolerated() 
         sco.launch, "content/index.html?lang=en",
         "resolved to the file that exists"
     );
-    let codes: Vec<&str> = i.findings.iter().map(|f| f.code).collect();
+    let codes: Vec<&str> = i.findings.iter().map(|f| f.code.as_str()).collect();
     assert!(codes.contains(&"path-case"), "{codes:?}");
     assert!(codes.contains(&"no-schema-location"), "{codes:?}");
     assert_eq!(i.errors().count(), 0, "{:?}", i.findings);

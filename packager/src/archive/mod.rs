@@ -1,6 +1,20 @@
-//! Reproducible zips: entries sorted by path, one fixed timestamp (1980-01-01, the
-//! earliest a zip can hold), fixed permissions, deflate at a fixed level. The same files
-//! always give the same bytes, so a buyer can check a package against its SHA-256.
+//! Zips, both ways.
+//!
+//! - Writing: reproducible zips ([`write_zip`]): entries sorted by path, one fixed
+//!   timestamp (1980-01-01, the earliest a zip can hold), fixed permissions, deflate at a
+//!   fixed level. The same files always give the same bytes, so a buyer can check a
+//!   package against its SHA-256.
+//! - Reading untrusted zips: [`CheckedArchive`], the one zip reader for uploads. It reads
+//!   the central directory itself, refuses hostile archives with a [`Refusal`] naming the
+//!   real reason, and extracts (to a folder or a storage writer) under the same
+//!   [`Limits`].
+
+mod checked;
+mod names;
+
+pub use crate::inspect::{Limits, Refusal, RefusalCode};
+pub use checked::{CheckedArchive, Entry, ExtractError, Method};
+pub(crate) use names::is_bidi_control;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write as _};

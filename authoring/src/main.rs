@@ -200,7 +200,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(BuildError::Invalid(diags)) => {
+                    let silent = !diags.has_errors();
                     report(diags, &dir, false);
+                    if silent {
+                        eprintln!(
+                            "error: the build stopped without a diagnostic (please report this)"
+                        );
+                    }
                     Ok(ExitCode::from(1))
                 }
                 Err(e) => Err(e.into()),
@@ -212,12 +218,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             common,
         } => {
+            use authoring::packaging::{self, PackagingError};
             let dir = course_dir(dir);
             let out = output.unwrap_or_else(|| dir.join("_packages"));
             let opts = common.options();
-            match authoring::packaging::package(&dir, &out, &format.formats(), &opts) {
-                Ok(written) => {
-                    for p in written {
+            match packaging::package(&dir, &out, &format.formats(), &opts) {
+                Ok(done) => {
+                    report(done.diagnostics, &dir, false);
+                    for p in done.written {
                         println!(
                             "{}  {}  {} KB  sha256 {}",
                             p.format.name(),
@@ -228,11 +236,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(authoring::packaging::PackagingError::Build(BuildError::Invalid(diags))) => {
+                Err(PackagingError::Build(BuildError::Invalid(diags))) => {
+                    let silent = !diags.has_errors();
                     report(diags, &dir, false);
+                    if silent {
+                        eprintln!(
+                            "error: packaging stopped without a diagnostic (please report this)"
+                        );
+                    }
                     Ok(ExitCode::from(1))
                 }
-                Err(authoring::packaging::PackagingError::Package(e)) => {
+                Err(PackagingError::Package(e)) => {
                     eprintln!("error: {e}");
                     Ok(ExitCode::from(1))
                 }

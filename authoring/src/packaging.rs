@@ -1,12 +1,12 @@
-//! `course package`: build the course, then hand the built folder to the packager for
-//! each format asked for. The packager never sees the course's sources.
+//! `course package`: build the course once, in memory, then hand its files to the
+//! packager for each format asked for. The packager never sees the course's sources, and
+//! nothing is written but the zips (and the media cache).
 
 use std::path::{Path, PathBuf};
 
 use packager::{Format, PackageMeta};
 
 use crate::diagnostics::Diagnostics;
-use crate::media::CACHE_DIR;
 use crate::site::{self, BuildError, BuildOptions, Prepared};
 use crate::source::LessonKind;
 
@@ -17,6 +17,13 @@ pub struct Written {
     pub path: PathBuf,
     pub size: u64,
     pub sha256: String,
+}
+
+/// What `package` wrote, and the warnings of the build (the same `course build` prints).
+#[derive(Debug)]
+pub struct Packaged {
+    pub written: Vec<Written>,
+    pub diagnostics: Diagnostics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,39 +60,44 @@ pub fn meta(p: &Prepared) -> PackageMeta {
     }
 }
 
-/// Builds the course in `dir` and writes one zip per format into `out`.
+/// Builds the course in `dir` once, in memory, and writes one zip per format into
+/// `out`. `out` is checked with [`site::check_output`] (the rule `build` uses) before
+/// anything is written; with `opts.deny_warnings`, warnings fail the build.
 pub fn package(
     dir: &Path,
     out: &Path,
     formats: &[Format],
     opts: &BuildOptions,
-) -> Result<Vec<Written>, PackagingError> {
-    let mut diags = Diagnostics::default();
-    let Some(prepared) = site::prepare(dir, opts, &mut diags) else {
-        diags.sort();
-        return Err(BuildError::Invalid(diags).into());
-    };
-    let web = dir.join(CACHE_DIR).join("package");
-    site::write(&prepared, &web)?;
-    let meta = meta(&prepared);
+) -> Result<Packaged, PackagingError> {
+    site::check_output(dir, out, &[])?;
+    let built = site::build_in_memory(dir, opts)?;
+    site::check_output(dir, out, &site::sources(&built.prepared))?;
+    let meta = meta(&built.prepared);
+    // Make every package before writing any, so a refused format writes nothing.
+    let packages = formats
+        .iter()
+        .map(|&format| packager::package(&built.files, &meta, format))
+        .collect::<Result<Vec<_>, _>>()?;
     std::fs::create_dir_all(out).map_err(|source| PackagingError::Write {
         path: out.to_path_buf(),
         source,
     })?;
     let mut written = Vec::new();
-    for &format in formats {
-        let p = packager::package(&web, &meta, format)?;
+    for p in packages {
         let path = out.join(&p.file_name);
         std::fs::write(&path, &p.bytes).map_err(|source| PackagingError::Write {
             path: path.clone(),
             source,
         })?;
         written.push(Written {
-            format,
+            format: p.format,
             path,
             size: p.bytes.len() as u64,
             sha256: p.sha256,
         });
     }
-    Ok(written)
+    Ok(Packaged {
+        written,
+        diagnostics: built.diagnostics,
+    })
 }

@@ -1,14 +1,21 @@
 //! Building a course: load, check, render every page through the theme, and write the
-//! web course (HTML, CSS, the JS runtime, media) to a folder. Same sources in, same bytes
-//! out: nothing here reads the clock except the review-date check, which only warns.
+//! web course (HTML, CSS, the JS runtime, media) to a folder, or keep it in memory for
+//! packaging. Same sources in, same bytes out: nothing here reads the clock except the
+//! review-date check, which only warns.
+//!
+//! The build writes only its output. [`check_output`] refuses an output folder that is
+//! the course folder, contains it, or lies in (or holds) the course's sources; the
+//! output folder records what was written in [`BUILD_MANIFEST`], and a rebuild deletes
+//! only files listed there that it no longer makes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::CompletionRule;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::fsguard;
 use crate::markdown::{self, RenderedPage, SiteIndex};
 use crate::media::{CACHE_DIR, Media};
 use crate::questions;
@@ -40,7 +47,17 @@ pub struct Prepared {
 /// Loads, checks and renders. Returns `None` when there are errors (or, with
 /// `deny_warnings`, warnings, which then read as errors); `diags` says why.
 pub fn prepare(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Prepared> {
-    let prepared = prepare_checked(dir, opts, diags);
+    prepare_as(dir, opts, diags, true)
+}
+
+/// `produce`: make the scaled copies of images (a build) or only decode them (a check).
+fn prepare_as(
+    dir: &Path,
+    opts: &BuildOptions,
+    diags: &mut Diagnostics,
+    produce: bool,
+) -> Option<Prepared> {
+    let prepared = prepare_checked(dir, opts, diags, produce);
     if opts.deny_warnings && !diags.is_empty() {
         diags.deny_warnings();
         return None;
@@ -48,16 +65,59 @@ pub fn prepare(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Opti
     prepared
 }
 
-fn prepare_checked(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> Option<Prepared> {
+fn prepare_checked(
+    dir: &Path,
+    opts: &BuildOptions,
+    diags: &mut Diagnostics,
+    produce: bool,
+) -> Option<Prepared> {
     let course = source::load(dir, &opts.variables, diags)?;
     check_governance(&course, opts, diags);
-    let media = Media::new(dir);
+    let media = if produce {
+        Media::new(dir)
+    } else {
+        Media::checking(dir)
+    };
     let index = SiteIndex::new(&course, &media);
-    let mut pages: BTreeMap<String, RenderedPage> = BTreeMap::new();
-    for lesson in &course.lessons {
-        let page = markdown::render_lesson(&index, lesson, diags);
-        pages.insert(lesson.id.clone(), page);
+    let render_all = |diags: &mut Diagnostics| {
+        let mut pages: BTreeMap<String, RenderedPage> = BTreeMap::new();
+        for lesson in &course.lessons {
+            let page = markdown::render_lesson(&index, lesson, diags);
+            pages.insert(lesson.id.clone(), page);
+        }
+        pages
+    };
+    // Images decode on worker threads while the lessons render. An image that fails to
+    // decode is known only afterwards; the lessons are then rendered again, and that
+    // image's use reports the failure at its own line.
+    let mut lesson_diags = Diagnostics::default();
+    let mut pages = media.decoding(|| {
+        if let Some(logo) = &course.config.theme.logo {
+            let _ = media.image(Path::new(logo));
+        }
+        render_all(&mut lesson_diags)
+    });
+    let failures = media.failures();
+    if !failures.is_empty() {
+        lesson_diags = Diagnostics::default();
+        pages = render_all(&mut lesson_diags);
+        if !lesson_diags.has_errors() {
+            // Only the logo (reported below) or an image no lesson shows any more.
+            for (rel, msg) in &failures {
+                if course.config.theme.logo.as_deref().map(Path::new) != Some(rel.as_path()) {
+                    lesson_diags.push(
+                        Diagnostic::error(
+                            "bad-image",
+                            rel,
+                            format!("image `{}`: {msg}", rel.display()),
+                        )
+                        .help("open the image in an editor and save it again, or replace it"),
+                    );
+                }
+            }
+        }
     }
+    diags.extend(lesson_diags.into_vec());
     markdown::check_links(&pages, diags);
     questions::check_unique_ids(
         course
@@ -84,10 +144,13 @@ fn prepare_checked(dir: &Path, opts: &BuildOptions, diags: &mut Diagnostics) -> 
     })
 }
 
-/// Checks everything `build` checks, and writes nothing.
+/// Checks everything `build` checks (decoding every image), and writes nothing but the
+/// cache of what it learnt about the media.
 pub fn check(dir: &Path, opts: &BuildOptions) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    let _ = prepare(dir, opts, &mut diags);
+    if let Some(p) = prepare_as(dir, opts, &mut diags, false) {
+        p.media.save_index();
+    }
     diags.sort();
     diags
 }
@@ -115,6 +178,8 @@ pub enum BuildError {
     },
     #[error("cannot process media: {0}")]
     Media(String),
+    #[error("refusing to write into {out}: {reason}")]
+    UnsafeOutput { out: PathBuf, reason: String },
 }
 
 /// The default output folder of a course.
@@ -122,14 +187,17 @@ pub fn default_out_dir(course_dir: &Path) -> PathBuf {
     course_dir.join("_site")
 }
 
-/// Builds the course in `dir` into `out`.
+/// Builds the course in `dir` into `out`, after checking with [`check_output`] that
+/// `out` is a safe place to write.
 pub fn build(dir: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    check_output(dir, out, &[])?;
     let mut diags = Diagnostics::default();
     let Some(prepared) = prepare(dir, opts, &mut diags) else {
         diags.sort();
         return Err(BuildError::Invalid(diags));
     };
     diags.sort();
+    check_output(dir, out, &sources(&prepared))?;
     let files = write(&prepared, out)?;
     Ok(BuildReport {
         out_dir: out.to_path_buf(),
@@ -139,24 +207,190 @@ pub fn build(dir: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport,
     })
 }
 
-/// Writes a prepared course into `out`, removing files an earlier build left that this
-/// one no longer makes. Files whose contents are unchanged are not rewritten.
+/// The file in an output folder that lists what the build wrote there.
+pub const BUILD_MANIFEST: &str = ".course-build.json";
+
+/// The top-level folders of a course that hold its sources, whether or not this course
+/// uses them: an output folder may never be in one.
+pub const SOURCE_FOLDERS: &[&str] = &[
+    "lessons",
+    "media",
+    "snippets",
+    "templates",
+    "theme",
+    "themes",
+];
+
+#[derive(Serialize, Deserialize)]
+struct BuildManifest {
+    generator: String,
+    /// Paths in the output folder, `/`-separated.
+    files: Vec<String>,
+}
+
+/// The course files a prepared course was made from: course.toml, lessons, media,
+/// attachments, the logo and the theme folder.
+pub fn sources(p: &Prepared) -> Vec<PathBuf> {
+    let mut used: Vec<PathBuf> = vec![PathBuf::from(crate::config::FILE_NAME)];
+    used.extend(p.course.lessons.iter().map(|l| l.path.clone()));
+    used.extend(p.media.sources());
+    if let Some(logo) = &p.course.config.theme.logo {
+        used.push(PathBuf::from(logo));
+    }
+    let theme = Path::new(&p.course.config.theme.name);
+    if p.course.dir.join(theme).is_dir() {
+        used.push(theme.join("theme.toml"));
+    }
+    used
+}
+
+/// An absolute path with symbolic links resolved, for a path that may not exist yet:
+/// its nearest existing ancestor is canonicalised and the rest appended.
+pub fn resolve_path(p: &Path) -> std::io::Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    for anc in abs.ancestors() {
+        let Ok(mut real) = anc.canonicalize() else {
+            continue;
+        };
+        for c in abs.strip_prefix(anc).unwrap_or(Path::new("")).components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    real.pop();
+                }
+                std::path::Component::Normal(n) => real.push(n),
+                _ => {}
+            }
+        }
+        return Ok(real);
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "no part of the path exists",
+    ))
+}
+
+fn folded(p: &Path) -> PathBuf {
+    PathBuf::from(p.to_string_lossy().to_lowercase())
+}
+
+/// Refuses an output folder that would overwrite or delete the course: the course folder
+/// itself, a folder that contains it (`-o ..`, `-o /`), or, inside the course, a folder
+/// that is or lies in one of [`SOURCE_FOLDERS`] or in any folder holding a file the
+/// course uses (`used`, relative to the course folder), or that holds such a file. Any
+/// other folder inside the course is fine: `_site`, `_packages`, `out`, `.course-cache/…`.
+/// Paths are compared after resolving symbolic links (and case-insensitively inside the
+/// course, for file systems that ignore case). One rule for `build` and `package`.
+pub fn check_output(course_dir: &Path, out: &Path, used: &[PathBuf]) -> Result<(), BuildError> {
+    let refuse = |reason: String| BuildError::UnsafeOutput {
+        out: out.to_path_buf(),
+        reason,
+    };
+    let Ok(course) = course_dir.canonicalize() else {
+        // No course to protect; loading it reports why.
+        return Ok(());
+    };
+    let target = resolve_path(out).map_err(|e| refuse(format!("cannot resolve it: {e}")))?;
+    if target == course {
+        return Err(refuse(
+            "it is the course folder; write the output to a folder of its own, such as _site"
+                .into(),
+        ));
+    }
+    if course.starts_with(&target) {
+        return Err(refuse(format!(
+            "it contains the course folder {}; write the output to a folder of its own, such as _site",
+            course.display()
+        )));
+    }
+    let Ok(rel) = target.strip_prefix(&course) else {
+        return Ok(());
+    };
+    let rel = folded(rel);
+    let mut folders: BTreeSet<PathBuf> = SOURCE_FOLDERS.iter().map(PathBuf::from).collect();
+    for u in used {
+        let u = fsguard::clean(u).unwrap_or_else(|_| u.clone());
+        if folded(&u) == rel || folded(&u).starts_with(&rel) {
+            return Err(refuse(format!(
+                "it holds `{}`, a source of the course; write the output to a folder of its own, such as _site",
+                u.display()
+            )));
+        }
+        let mut anc = u.parent();
+        while let Some(a) = anc.filter(|a| !a.as_os_str().is_empty()) {
+            folders.insert(a.to_path_buf());
+            anc = a.parent();
+        }
+    }
+    if let Some(f) = folders.iter().find(|f| rel.starts_with(folded(f))) {
+        return Err(refuse(format!(
+            "it is inside `{}`, which holds the course's sources; write the output to a folder of its own, such as _site",
+            f.display()
+        )));
+    }
+    Ok(())
+}
+
+fn read_manifest(out: &Path) -> Option<Vec<PathBuf>> {
+    let bytes = std::fs::read(out.join(BUILD_MANIFEST)).ok()?;
+    let m: BuildManifest = serde_json::from_slice(&bytes).ok()?;
+    Some(m.files.iter().map(PathBuf::from).collect())
+}
+
+fn write_manifest(out: &Path, files: &BTreeSet<PathBuf>) -> std::io::Result<()> {
+    let m = BuildManifest {
+        generator: concat!("course ", env!("CARGO_PKG_VERSION")).into(),
+        files: files.iter().map(|p| zip_name(p)).collect(),
+    };
+    let json = serde_json::to_vec_pretty(&m).map_err(std::io::Error::other)?;
+    let tmp = out.join(format!("{BUILD_MANIFEST}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, out.join(BUILD_MANIFEST))
+}
+
+fn zip_name(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Writes a prepared course into `out`. Files whose contents are unchanged are not
+/// rewritten; files an earlier build wrote (as its [`BUILD_MANIFEST`] lists) that this one
+/// no longer makes are removed, and nothing else ever is. Nothing is written or removed
+/// through a symbolic link inside `out`. Callers check `out` with [`check_output`] first.
 pub fn write(p: &Prepared, out: &Path) -> Result<usize, BuildError> {
     let werr = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BuildError::Write { path, source }
     };
-    if out.exists() {
+    let unsafe_out = |e: fsguard::Escape| BuildError::UnsafeOutput {
+        out: out.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let earlier = if out.exists() {
+        let manifest = read_manifest(out);
         let empty = std::fs::read_dir(out).map_err(werr(out))?.next().is_none();
-        if !empty && !out.join("assets").join("course.js").exists() {
+        if !empty && manifest.is_none() && !out.join("assets").join("course.js").exists() {
             return Err(BuildError::OutputNotEmpty(out.to_path_buf()));
         }
-    }
+        manifest.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     std::fs::create_dir_all(out).map_err(werr(out))?;
-    let mut produced: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut produced: BTreeSet<PathBuf> = p.files.keys().cloned().collect();
+    produced.extend(p.media.outputs());
+    // Until this build is complete, the manifest lists both builds' files, so that an
+    // interrupted build still leaves every file it wrote accounted for.
+    let mut both: BTreeSet<PathBuf> = earlier.iter().cloned().collect();
+    both.extend(produced.iter().cloned());
+    write_manifest(out, &both).map_err(werr(&out.join(BUILD_MANIFEST)))?;
     for (rel, bytes) in &p.files {
-        let target = out.join(rel);
-        produced.insert(rel.clone());
+        let target = fsguard::open_inside(out, rel).map_err(unsafe_out)?;
         if std::fs::read(&target).is_ok_and(|old| old == *bytes) {
             continue;
         }
@@ -167,29 +401,59 @@ pub fn write(p: &Prepared, out: &Path) -> Result<usize, BuildError> {
     }
     let media = p.media.write(out).map_err(BuildError::Media)?;
     produced.extend(media);
-    let mut stale = Vec::new();
-    for e in walkdir::WalkDir::new(out).into_iter().flatten() {
-        if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(out).unwrap_or(e.path()).to_path_buf();
-            if !produced.contains(&rel) {
-                stale.push(e.path().to_path_buf());
-            }
+    write_manifest(out, &produced).map_err(werr(&out.join(BUILD_MANIFEST)))?;
+    for rel in earlier.iter().filter(|r| !produced.contains(*r)) {
+        // Only regular files, reached without a link, inside `out`.
+        let Ok(path) = fsguard::open_inside(out, rel) else {
+            continue;
+        };
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
         }
-    }
-    for s in stale {
-        std::fs::remove_file(&s).map_err(werr(&s))?;
-    }
-    // Remove folders emptied above; failures only leave an empty folder behind.
-    for e in walkdir::WalkDir::new(out)
-        .contents_first(true)
-        .into_iter()
-        .flatten()
-    {
-        if e.file_type().is_dir() && e.path() != out {
-            let _ = std::fs::remove_dir(e.path());
+        std::fs::remove_file(&path).map_err(werr(&path))?;
+        // Remove the folders this emptied; a folder that is not empty stays.
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != out && d.starts_with(out)) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
         }
     }
     Ok(produced.len())
+}
+
+/// A course built in memory, ready to package.
+pub struct MemoryBuild {
+    pub prepared: Prepared,
+    /// Path in the built course (`/`-separated) → contents: pages, assets and media.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Warnings (and, when the build failed, errors).
+    pub diagnostics: Diagnostics,
+}
+
+/// Builds the course in `dir` into memory: every file of the web course, media
+/// included, without writing an output folder (only the media cache is written).
+pub fn build_in_memory(dir: &Path, opts: &BuildOptions) -> Result<MemoryBuild, BuildError> {
+    let mut diags = Diagnostics::default();
+    let Some(prepared) = prepare(dir, opts, &mut diags) else {
+        diags.sort();
+        return Err(BuildError::Invalid(diags));
+    };
+    diags.sort();
+    let mut files: BTreeMap<String, Vec<u8>> = prepared
+        .files
+        .iter()
+        .map(|(k, v)| (zip_name(k), v.clone()))
+        .collect();
+    for (k, v) in prepared.media.to_memory().map_err(BuildError::Media)? {
+        files.insert(zip_name(&k), v);
+    }
+    Ok(MemoryBuild {
+        prepared,
+        files,
+        diagnostics: diags,
+    })
 }
 
 fn today(opts: &BuildOptions) -> time::Date {

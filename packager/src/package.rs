@@ -1,5 +1,5 @@
-//! A built web course (a folder) to a package: SCORM 1.2, SCORM 2004 4th Edition, or the
-//! plain web course. SCORM packages get a launch page that holds the LMS session and
+//! A built web course (its files in memory) to a package: SCORM 1.2, SCORM 2004 4th
+//! Edition, or the plain web course. SCORM packages get a launch page that holds the LMS session and
 //! shows the course's pages in a frame, the tracking adapter, and the manifest.
 
 use std::collections::BTreeMap;
@@ -12,6 +12,10 @@ use crate::{archive, manifest};
 /// The tracking adapter: the course runtime's tracking interface over the SCORM API.
 pub const ADAPTER_JS: &str = include_str!("../runtime/scorm.js");
 pub const ADAPTER_PATH: &str = "assets/scorm.js";
+
+/// A built web course in memory: each file's path in the course (`/`-separated, relative,
+/// as it will be named in the zip) → its contents.
+pub type SiteFiles = BTreeMap<String, Vec<u8>>;
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,9 +119,10 @@ pub enum PackageError {
     Zip(#[from] zip::result::ZipError),
 }
 
-/// Packages the built course in `web_dir`.
+/// Packages the built course `site` (all its files, in memory: nothing is read from
+/// disk, so one build can be packaged in every format).
 pub fn package(
-    web_dir: &Path,
+    site: &SiteFiles,
     meta: &PackageMeta,
     format: Format,
 ) -> Result<Package, PackageError> {
@@ -130,7 +135,7 @@ pub fn package(
             limit,
         });
     }
-    let mut files = read_dir(web_dir)?;
+    let mut files = site.clone();
     let version = match format {
         Format::Scorm12 => Some("1.2"),
         Format::Scorm2004 => Some("2004"),
@@ -168,7 +173,9 @@ pub fn package(
     })
 }
 
-fn read_dir(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, PackageError> {
+/// Reads a built web course from a folder into memory, for [`package`]. Symbolic links
+/// are not followed.
+pub fn read_site_dir(dir: &Path) -> Result<SiteFiles, PackageError> {
     let mut files = BTreeMap::new();
     for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let e = e.map_err(|e| PackageError::Read {

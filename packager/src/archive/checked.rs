@@ -231,7 +231,7 @@ impl<R: Read + Seek> CheckedArchive<R> {
                 "the central directory is not where the end record says it is (a damaged, self-extracting or altered zip)",
             ));
         }
-        if end.size < end.entries * CENTRAL_LEN as u64 {
+        if end.size < end.entries.saturating_mul(CENTRAL_LEN as u64) {
             return Err(bad(format!(
                 "the zip declares {} entries but its directory is only {} bytes",
                 end.entries, end.size

@@ -137,3 +137,145 @@ fn odd_namespaces_case_differences_and_missing_schema_locations_are_tolerated() 
     assert!(codes.contains(&"no-schema-location"), "{codes:?}");
     assert_eq!(i.errors().count(), 0, "{:?}", i.findings);
 }
+
+/// A 1.2 manifest whose one item launches `href` (written into the attribute as is).
+fn launching(href: &str, parameters: &str) -> String {
+    MANIFEST
+        .replace(
+            r#"href="index.html"><file href="index.html"/>"#,
+            &format!(r#"href="{href}"><file href="index.html"/>"#),
+        )
+        .replace(
+            r#"identifierref="r">"#,
+            &format!(r#"identifierref="r" parameters="{parameters}">"#),
+        )
+}
+
+fn inspect_launching(
+    href: &str,
+    parameters: &str,
+    files: &[(&str, &[u8])],
+) -> packager::inspect::Inspection {
+    let manifest = launching(href, parameters);
+    let mut entries: Vec<(&str, &[u8])> = vec![("imsmanifest.xml", manifest.as_bytes())];
+    entries.extend_from_slice(files);
+    inspect_zip(Cursor::new(zip_of(&entries)), &Limits::default())
+        .unwrap_or_else(|r| panic!("{href}: {r}"))
+}
+
+#[test]
+fn every_launch_address_is_classified_with_its_own_finding() {
+    use packager::inspect::Severity::{Error, Warning};
+    let cases: &[(&str, &str, packager::inspect::Severity, bool)] = &[
+        ("../outside.html", "launch-outside-package", Error, false),
+        (
+            "a/../../outside.html",
+            "launch-outside-package",
+            Error,
+            false,
+        ),
+        (
+            "%2e%2e/outside.html",
+            "launch-outside-package",
+            Error,
+            false,
+        ),
+        ("/etc/passwd", "launch-absolute-path", Error, false),
+        ("C:/course/index.html", "launch-absolute-path", Error, false),
+        (
+            "https://example.com/course.html",
+            "launch-remote",
+            Warning,
+            true,
+        ),
+        (
+            "//cdn.example.com/course.html",
+            "launch-remote",
+            Warning,
+            true,
+        ),
+        (
+            "javascript:alert(document.cookie)",
+            "launch-scheme",
+            Error,
+            false,
+        ),
+        (" JavaScript:alert(1)", "launch-scheme", Error, false),
+        (
+            "data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;",
+            "launch-scheme",
+            Error,
+            false,
+        ),
+        ("file:///etc/passwd", "launch-scheme", Error, false),
+        ("vbscript:msgbox(1)", "launch-scheme", Error, false),
+        ("missing.html", "launch-file-missing", Error, false),
+    ];
+    let mut wrong = Vec::new();
+    for (href, code, severity, launchable) in cases {
+        let i = inspect_launching(href, "", &[("index.html", b"x")]);
+        let found = i.findings.iter().find(|f| f.code == *code);
+        let launch = i.scos.first().expect("the item is listed");
+        match found {
+            Some(f) if f.severity == *severity && launch.launchable == *launchable => {}
+            _ => wrong.push(format!(
+                "{href}: {:?}, launchable {}",
+                i.findings, launch.launchable
+            )),
+        }
+        if *code != "launch-file-missing"
+            && i.findings.iter().any(|f| f.code == "launch-file-missing")
+        {
+            wrong.push(format!("{href}: also reported as a missing file"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn launch_addresses_are_urls_encoded_consistently() {
+    let i = inspect_launching(
+        "lessons/my%20lesson%20%231%3F.html?from=menu",
+        "name=Zoë Ann&amp;x=1",
+        &[("lessons/my lesson #1?.html", b"x")],
+    );
+    let sco = i.first_launch().expect("launchable");
+    assert_eq!(
+        sco.launch,
+        "lessons/my%20lesson%20%231%3F.html?from=menu&name=Zo%C3%AB%20Ann&x=1"
+    );
+    let i = inspect_launching("%C3%A9t%C3%A9.html", "", &[("été.html", b"x")]);
+    assert_eq!(i.first_launch().unwrap().launch, "%C3%A9t%C3%A9.html");
+}
+
+#[test]
+fn a_percent_before_a_multi_byte_character_does_not_panic() {
+    // This sliced a string inside "é" and panicked `course inspect`.
+    let i = inspect_launching("a%é.html", "", &[("a%é.html", b"x")]);
+    assert_eq!(i.first_launch().unwrap().launch, "a%25%C3%A9.html");
+    let i = inspect_launching("%€", "", &[("index.html", b"x")]);
+    assert!(i.findings.iter().any(|f| f.code == "launch-file-missing"));
+}
+
+#[test]
+fn files_listed_outside_the_package_are_reported() {
+    let manifest = MANIFEST.replace(
+        r#"<file href="index.html"/>"#,
+        r#"<file href="index.html"/><file href="../../etc/passwd"/><file href="javascript:x"/>"#,
+    );
+    let i = inspect_zip(
+        Cursor::new(zip_of(&[
+            ("imsmanifest.xml", manifest.as_bytes()),
+            ("index.html", b"x"),
+        ])),
+        &Limits::default(),
+    )
+    .unwrap();
+    let f = i
+        .findings
+        .iter()
+        .find(|f| f.code == "file-outside-package")
+        .expect("reported");
+    assert!(f.message.contains("../../etc/passwd"), "{}", f.message);
+    assert!(!i.findings.iter().any(|f| f.code == "missing-files"));
+}

@@ -288,3 +288,124 @@ fn every_adl_conformance_manifest_reads_as_2004_4th_edition() {
     assert_eq!(api.scos[0].launch, "resources/APIRTETest1.htm?tc=API&act=2");
     assert!(api.scos[0].launchable);
 }
+
+#[test]
+fn a_2004_attempt_duration_limit_is_read_as_the_max_time_allowed() {
+    let manifest = r#"<?xml version="1.0"?>
+<manifest identifier="m" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>T</title>
+    <item identifier="i" identifierref="r"><title>Timed</title>
+      <imsss:sequencing><imsss:limitConditions attemptAbsoluteDurationLimit="PT30M"/></imsss:sequencing>
+    </item></organization></organizations>
+  <resources><resource identifier="r" type="webcontent" adlcp:scormType="sco" href="index.html"><file href="index.html"/></resource></resources>
+</manifest>"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("imsmanifest.xml"), manifest).unwrap();
+    std::fs::write(dir.path().join("index.html"), "x").unwrap();
+    let i = inspect_dir(dir.path()).unwrap();
+    let item = &i.organizations[0].items[0];
+    assert_eq!(item.max_time_allowed.as_deref(), Some("PT30M"));
+    assert!(item.sequencing);
+}
+
+#[test]
+fn the_report_renders_itself_with_hostile_titles_escaped() {
+    let manifest = r#"<?xml version="1.0"?>
+<manifest identifier="m&#x1b;]0;pwned&#x7;" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Fire &#x1b;[2J&#x202e;safety</title>
+    <item identifier="i" identifierref="r"><title>Start&#x0d;Evil</title></item></organization></organizations>
+  <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource></resources>
+</manifest>"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("imsmanifest.xml"), manifest).unwrap();
+    std::fs::write(dir.path().join("index.html"), "x").unwrap();
+    let report = inspect_dir(dir.path()).unwrap().to_string();
+    assert!(
+        !report
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c)),
+        "{report:?}"
+    );
+    assert!(
+        report.starts_with(
+            "SCORM 1.2 package \"Fire \\u{1b}[2J\\u{202e}safety\" (m\\u{1b}]0;pwned\\u{7})\n"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("    1. Start\\u{d}Evil -> index.html\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  warning[no-schema-location]: the manifest has no xsi:schemaLocation\n"),
+        "{report}"
+    );
+}
+
+#[test]
+fn codes_keep_their_strings() {
+    use packager::inspect::{FindingCode, RefusalCode};
+    let released_refusals = [
+        "absolute-path",
+        "bad-name",
+        "bad-zip",
+        "dtd",
+        "duplicate-entry",
+        "encrypted",
+        "entity",
+        "entry-too-large",
+        "manifest-not-at-root",
+        "manifest-not-xml",
+        "manifest-too-complex",
+        "manifest-too-large",
+        "no-manifest",
+        "not-a-manifest",
+        "not-a-zip",
+        "not-scorm",
+        "path-traversal",
+        "size-lie",
+        "symlink",
+        "too-large",
+        "too-many-entries",
+        "zip-bomb",
+    ];
+    for s in released_refusals {
+        let code: RefusalCode = s.parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(code.as_str(), s);
+        assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{s}\""));
+        assert_eq!(
+            serde_json::from_str::<RefusalCode>(&format!("\"{s}\"")).unwrap(),
+            code
+        );
+    }
+    let released_findings = [
+        "bad-default-organization",
+        "bad-mastery-score",
+        "foreign-element",
+        "launch-file-missing",
+        "missing-files",
+        "missing-identifier",
+        "missing-resource",
+        "missing-title",
+        "no-launch-file",
+        "no-organization",
+        "no-schema-location",
+        "no-schemaversion",
+        "nothing-to-launch",
+        "path-case",
+        "scormtype-spelling",
+        "unknown-schemaversion",
+        "version-mismatch",
+    ];
+    for s in released_findings {
+        let code: FindingCode = s.parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((code.as_str(), code.to_string()), (s, s.to_string()));
+    }
+    let mut all: Vec<&str> = RefusalCode::ALL.iter().map(|c| c.as_str()).collect();
+    all.extend(FindingCode::ALL.iter().map(|c| c.as_str()));
+    let unique: std::collections::BTreeSet<_> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "no string names two codes");
+    assert!("no-such-code".parse::<RefusalCode>().is_err());
+}

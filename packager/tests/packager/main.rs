@@ -1,7 +1,9 @@
 //! Tests of the packager against real third-party packages, ADL's conformance test
 //! manifests and crafted hostile zips.
 
+mod archive;
 mod cmi;
+mod forge;
 mod hostile;
 mod inspect;
 mod robustness;

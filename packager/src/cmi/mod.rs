@@ -8,8 +8,11 @@
 //! values longer than the smallest permitted maximum are stored whole, never truncated;
 //! 1.2 calls after `LMSFinish` fail with 301.
 
+mod errors;
 pub mod model;
 pub mod types;
+
+pub use errors::{ErrorCode, Scorm12Error, Scorm2004Error};
 
 use std::collections::BTreeMap;
 
@@ -56,7 +59,7 @@ pub struct Runtime {
     launch: BTreeMap<String, String>,
     /// Elements the SCO set in this session.
     set_by_sco: std::collections::BTreeSet<String>,
-    last_error: u16,
+    last_error: ErrorCode,
     diagnostic: String,
 }
 
@@ -69,7 +72,7 @@ impl Runtime {
             counts: BTreeMap::new(),
             launch: BTreeMap::new(),
             set_by_sco: Default::default(),
-            last_error: 0,
+            last_error: ErrorCode::none(version),
             diagnostic: String::new(),
         }
     }
@@ -99,12 +102,22 @@ impl Runtime {
     }
 
     fn ok(&mut self) {
-        self.last_error = 0;
+        self.last_error = ErrorCode::none(self.version);
         self.diagnostic.clear();
     }
 
+    /// Records error `code`, a number of this version's API.
     fn fail(&mut self, code: u16, diagnostic: impl Into<String>) {
-        self.last_error = code;
+        let known = ErrorCode::from_number(self.version, code);
+        debug_assert!(
+            known.is_some(),
+            "{code} is not a {:?} error code",
+            self.version
+        );
+        self.last_error = known.unwrap_or(match self.version {
+            Version::Scorm12 => ErrorCode::Scorm12(Scorm12Error::GeneralException),
+            Version::Scorm2004 => ErrorCode::Scorm2004(Scorm2004Error::GeneralException),
+        });
         self.diagnostic = diagnostic.into();
     }
 
@@ -192,28 +205,33 @@ impl Runtime {
         );
     }
 
+    /// `GetLastError()`: the last call's error code, as a string (`"0"`: none).
     pub fn last_error(&self) -> String {
         self.last_error.to_string()
     }
 
+    /// The last call's error code, typed.
+    pub fn last_error_code(&self) -> ErrorCode {
+        self.last_error
+    }
+
     /// `GetErrorString(code)`: a short description, or "" for a code the API does not use.
     pub fn error_string(&self, code: &str) -> String {
-        let table: &[(u16, &str)] = if self.is12() { ERRORS_12 } else { ERRORS_2004 };
         code.parse::<u16>()
             .ok()
             .filter(|_| !code.starts_with('0') || code == "0")
-            .and_then(|c| table.iter().find(|(n, _)| *n == c))
-            .map(|(_, s)| s.to_string())
+            .and_then(|c| ErrorCode::from_number(self.version, c))
+            .map(|e| e.description().to_string())
             .unwrap_or_default()
     }
 
     /// `GetDiagnostic(code)`: details of the last error, or the description of `code`.
     pub fn diagnostic(&self, code: &str) -> String {
-        if code.is_empty() || code == self.last_error.to_string() {
+        if code.is_empty() || code == self.last_error.as_str() {
             if !self.diagnostic.is_empty() {
                 return self.diagnostic.chars().take(255).collect();
             }
-            return self.error_string(&self.last_error.to_string());
+            return self.last_error.description().to_string();
         }
         self.error_string(code)
     }
@@ -705,46 +723,3 @@ pub fn pattern(element: &str) -> String {
         .collect::<Vec<_>>()
         .join(".")
 }
-
-const ERRORS_2004: &[(u16, &str)] = &[
-    (0, "No Error"),
-    (101, "General Exception"),
-    (102, "General Initialization Failure"),
-    (103, "Already Initialized"),
-    (104, "Content Instance Terminated"),
-    (111, "General Termination Failure"),
-    (112, "Termination Before Initialization"),
-    (113, "Termination After Termination"),
-    (122, "Retrieve Data Before Initialization"),
-    (123, "Retrieve Data After Termination"),
-    (132, "Store Data Before Initialization"),
-    (133, "Store Data After Termination"),
-    (142, "Commit Before Initialization"),
-    (143, "Commit After Termination"),
-    (201, "General Argument Error"),
-    (301, "General Get Failure"),
-    (351, "General Set Failure"),
-    (391, "General Commit Failure"),
-    (401, "Undefined Data Model Element"),
-    (402, "Unimplemented Data Model Element"),
-    (403, "Data Model Element Value Not Initialized"),
-    (404, "Data Model Element Is Read Only"),
-    (405, "Data Model Element Is Write Only"),
-    (406, "Data Model Element Type Mismatch"),
-    (407, "Data Model Element Value Out Of Range"),
-    (408, "Data Model Dependency Not Established"),
-];
-
-const ERRORS_12: &[(u16, &str)] = &[
-    (0, "No error"),
-    (101, "General exception"),
-    (201, "Invalid argument error"),
-    (202, "Element cannot have children"),
-    (203, "Element not an array - cannot have count"),
-    (301, "Not initialized"),
-    (401, "Not implemented error"),
-    (402, "Invalid set value, element is a keyword"),
-    (403, "Element is read only"),
-    (404, "Element is write only"),
-    (405, "Incorrect data type"),
-];

@@ -17,6 +17,7 @@ mod manifest;
 mod report;
 mod xml;
 
+pub use codes::UnknownCode;
 pub use report::Escaped;
 
 use manifest::read_manifest;

@@ -751,3 +751,52 @@ fn scorm_2004_dependencies_order_and_evaluated_statuses() {
     assert_eq!(next.last_error(), "403");
     assert_eq!(next.get_value("cmi.scaled_passing_score"), "0.8");
 }
+
+#[test]
+fn error_codes_are_typed_with_stable_numbers_per_version() {
+    use packager::cmi::{ErrorCode, Scorm12Error, Scorm2004Error};
+    // 1.2: setting a read-only element is 403.
+    let mut api = Runtime::new(Version::Scorm12);
+    api.initialize("");
+    assert!(!api.set_value("cmi.core.student_id", "x"));
+    assert_eq!(
+        api.last_error_code(),
+        ErrorCode::Scorm12(Scorm12Error::ElementIsReadOnly)
+    );
+    assert_eq!(api.last_error_code().as_str(), "403");
+    assert_eq!(api.last_error(), "403");
+    // 2004: 403 means something else, and read-only is 404.
+    let mut api = Runtime::new(Version::Scorm2004);
+    api.initialize("");
+    assert!(!api.set_value("cmi.learner_id", "x"));
+    assert_eq!(
+        api.last_error_code(),
+        ErrorCode::Scorm2004(Scorm2004Error::ElementIsReadOnly)
+    );
+    assert_eq!(
+        serde_json::to_string(&api.last_error_code()).unwrap(),
+        "\"404\""
+    );
+    assert_eq!(
+        ErrorCode::from_number(Version::Scorm2004, 403),
+        Some(ErrorCode::Scorm2004(Scorm2004Error::ValueNotInitialized))
+    );
+    assert_eq!(ErrorCode::from_number(Version::Scorm12, 406), None);
+    assert!(api.get_value("cmi.score.raw").is_empty());
+    assert_eq!(api.last_error_code().number(), 403);
+    assert!(api.set_value("cmi.score.raw", "50"));
+    assert_eq!(api.last_error_code(), ErrorCode::none(Version::Scorm2004));
+    assert!(!api.last_error_code().is_error());
+    for e in Scorm12Error::ALL {
+        assert_eq!(e.as_str().parse::<Scorm12Error>().unwrap(), *e);
+        assert_eq!(e.number().to_string(), e.as_str());
+        assert!(!e.description().is_empty());
+    }
+    for e in Scorm2004Error::ALL {
+        assert_eq!(e.as_str().parse::<Scorm2004Error>().unwrap(), *e);
+        assert_eq!(e.number().to_string(), e.as_str());
+        assert_eq!(api.error_string(e.as_str()), e.description());
+    }
+    assert_eq!(Scorm12Error::ALL.len(), 11);
+    assert_eq!(Scorm2004Error::ALL.len(), 26);
+}

@@ -7,3 +7,4 @@ mod forge;
 mod hostile;
 mod inspect;
 mod robustness;
+mod writer;

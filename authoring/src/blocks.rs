@@ -32,11 +32,21 @@ pub struct Container {
     pub args: String,
     pub file: PathBuf,
     pub line: usize,
-    /// The lines between the opening and closing lines, with their line numbers.
+    /// The lines between the opening and closing lines, with their line numbers (for
+    /// containers that do not hold Markdown: questions, video, audio).
     pub lines: Vec<(usize, String)>,
     /// The same lines parsed as blocks (for containers that hold Markdown).
     pub children: Vec<Block>,
 }
+
+/// How deeply `:::` sections may nest. Real courses use two or three levels; the limit
+/// keeps hostile input from exhausting the stack or taking quadratic time.
+pub const MAX_NESTING: usize = 16;
+/// How deeply snippets may include snippets.
+pub const MAX_SNIPPET_DEPTH: usize = 8;
+/// How many lines one lesson may grow to with its snippets included, checked before each
+/// snippet is spliced in, so a snippet included many times cannot expand to gigabytes.
+pub const MAX_EXPANDED_LINES: usize = 100_000;
 
 /// Where snippets come from: `snippets/NAME.md` in the course folder.
 pub struct Snippets<'a> {
@@ -45,11 +55,40 @@ pub struct Snippets<'a> {
 
 impl Snippets<'_> {
     fn load(&self, name: &str) -> Result<(PathBuf, String), String> {
+        if !is_snippet_name(name) {
+            return Err(format!(
+                "`{name}` is not a snippet name: use letters, digits, `-`, `_` and `/` for sub-folders, with no `..`"
+            ));
+        }
         let rel = PathBuf::from("snippets").join(format!("{name}.md"));
-        std::fs::read_to_string(self.course_dir.join(&rel))
-            .map(|t| (rel.clone(), t))
-            .map_err(|_| format!("no snippet file {}", rel.display()))
+        match crate::source::read_text(self.course_dir, &rel) {
+            Ok(t) => Ok((rel, t)),
+            Err(crate::source::ReadError::Escape(e)) => Err(e.to_string()),
+            Err(crate::source::ReadError::NotUtf8(d)) => Err(d.message),
+            Err(crate::source::ReadError::Io(_)) => {
+                Err(format!("no snippet file {}", rel.display()))
+            }
+        }
     }
+}
+
+/// Snippet names name a file under `snippets/`: plain words, optionally in sub-folders.
+fn is_snippet_name(name: &str) -> bool {
+    name.split('/').all(|part| {
+        !part.is_empty()
+            && !part.starts_with('.')
+            && part
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    })
+}
+
+/// What splicing snippets into one lesson has used so far.
+struct Expansion {
+    /// The snippets being included, outermost first, to tell loops from repeats.
+    stack: Vec<String>,
+    /// Lines spliced in so far.
+    lines: usize,
 }
 
 /// Parses `text` (which starts at `first_line` of `file`) into blocks.
@@ -65,140 +104,208 @@ pub fn parse(
         .enumerate()
         .map(|(i, l)| (first_line + i, l))
         .collect();
-    parse_lines(&lines, file, snippets, diags, 0)
+    let mut expansion = Expansion {
+        stack: Vec::new(),
+        lines: lines.len(),
+    };
+    let mut p = Parser {
+        snippets,
+        diags,
+        expansion: &mut expansion,
+    };
+    p.parse_lines(&lines, file, 0)
 }
 
-fn parse_lines(
-    lines: &[(usize, &str)],
-    file: &Path,
-    snippets: &Snippets<'_>,
-    diags: &mut Diagnostics,
-    depth: usize,
-) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    let mut md: Vec<(usize, &str)> = Vec::new();
-    let mut fence: Option<String> = None;
-    let mut i = 0;
-    let flush = |md: &mut Vec<(usize, &str)>, blocks: &mut Vec<Block>| {
-        if md.iter().any(|(_, l)| !l.trim().is_empty()) {
-            let text = md.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
-            blocks.push(Block::Markdown {
-                text,
-                file: file.to_path_buf(),
-                line: md[0].0,
-            });
+struct Parser<'s, 'd, 'e> {
+    snippets: &'s Snippets<'s>,
+    diags: &'d mut Diagnostics,
+    expansion: &'e mut Expansion,
+}
+
+impl Parser<'_, '_, '_> {
+    fn include(&mut self, name: &str, file: &Path, no: usize, col: usize) -> Vec<Block> {
+        let fail = |code, msg: String, help: &str| {
+            Diagnostic::error(code, file, msg)
+                .at(no, col)
+                .help(help.to_string())
+        };
+        if self.expansion.stack.iter().any(|s| s == name) {
+            self.diags.push(fail(
+                "snippet-loop",
+                format!(
+                    "snippet `{name}` includes itself (through {})",
+                    self.expansion.stack.join(" → ")
+                ),
+                "a snippet may not include itself, directly or through others",
+            ));
+            return Vec::new();
         }
-        md.clear();
-    };
-    while i < lines.len() {
-        let (no, line) = lines[i];
-        if let Some(f) = &fence {
-            if line.trim_start().starts_with(f.as_str()) {
-                fence = None;
+        if self.expansion.stack.len() >= MAX_SNIPPET_DEPTH {
+            self.diags.push(fail(
+                "snippet-too-deep",
+                format!("snippets are included more than {MAX_SNIPPET_DEPTH} deep here"),
+                "include the snippet's content directly, or flatten the snippets",
+            ));
+            return Vec::new();
+        }
+        let (path, text) = match self.snippets.load(name) {
+            Ok(loaded) => loaded,
+            Err(msg) => {
+                self.diags.push(fail(
+                    "missing-snippet",
+                    format!("unknown snippet `{name}`: {msg}"),
+                    "create the snippet file in the course's snippets folder, or fix the name",
+                ));
+                return Vec::new();
             }
-            md.push((no, line));
-            i += 1;
-            continue;
+        };
+        let inner: Vec<(usize, &str)> = text
+            .split('\n')
+            .enumerate()
+            .map(|(i, l)| (i + 1, l))
+            .collect();
+        if self.expansion.lines + inner.len() > MAX_EXPANDED_LINES {
+            self.diags.push(fail(
+                "snippet-too-large",
+                format!(
+                    "including snippet `{name}` here would make the lesson longer than {MAX_EXPANDED_LINES} lines"
+                ),
+                "include fewer or smaller snippets, or split the lesson",
+            ));
+            return Vec::new();
         }
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = Some(trimmed[..3].to_string());
-            md.push((no, line));
-            i += 1;
-            continue;
-        }
-        if let Some(name) = snippet_include(line) {
-            flush(&mut md, &mut blocks);
-            if depth > 8 {
-                diags.push(
-                    Diagnostic::error(
-                        "snippet-loop",
-                        file,
-                        format!("snippet `{name}` includes itself"),
-                    )
-                    .at(no, 1)
-                    .help("a snippet may not include itself, directly or through others"),
-                );
-            } else {
-                match snippets.load(name) {
-                    Ok((path, text)) => {
-                        let inner: Vec<(usize, &str)> =
-                            text.split('\n').enumerate().map(|(i, l)| (i + 1, l)).collect();
-                        blocks.extend(parse_lines(&inner, &path, snippets, diags, depth + 1));
-                    }
-                    Err(msg) => diags.push(
-                        Diagnostic::error("missing-snippet", file, format!("unknown snippet `{name}`: {msg}"))
-                            .at(no, line.find("{{").unwrap_or(0) + 1)
-                            .help("create the snippet file in the course's snippets folder, or fix the name"),
-                    ),
-                }
-            }
-            i += 1;
-            continue;
-        }
-        match container_line(line) {
-            Some(ContainerLine::Close) => {
-                diags.push(
-                    Diagnostic::error("unopened-container", file, "`:::` closes nothing")
-                        .at(no, 1)
-                        .help("remove this line, or open a section above it such as `::: details Title`"),
-                );
-                i += 1;
-            }
-            Some(ContainerLine::Open { name, args }) => {
-                flush(&mut md, &mut blocks);
-                let col = line.len() - trimmed.len() + 1;
-                if !CONTAINERS.contains(&name) {
-                    let mut d = Diagnostic::error(
-                        "unknown-container",
-                        file,
-                        format!("unknown section type `{name}`"),
-                    )
-                    .at(no, col + 4);
-                    d = d.suggest(
-                        name,
-                        CONTAINERS.iter().copied(),
-                        format!("the section types are: {}", CONTAINERS.join(", ")),
-                    );
-                    diags.push(d);
-                }
-                let end = find_close(lines, i + 1);
-                let body_end = end.unwrap_or(lines.len());
-                if end.is_none() {
-                    diags.push(
-                        Diagnostic::error(
-                            "unclosed-container",
-                            file,
-                            format!("`::: {name}` is never closed"),
-                        )
-                        .at(no, col)
-                        .help("add a line with just `:::` where the section ends"),
-                    );
-                }
-                let body = &lines[i + 1..body_end];
-                let children = if matches!(name, "details" | "tabs" | "tab" | "bank") {
-                    parse_lines(body, file, snippets, diags, depth)
-                } else {
-                    Vec::new()
-                };
-                blocks.push(Block::Container(Container {
-                    name: name.to_string(),
-                    args: args.to_string(),
+        self.expansion.lines += inner.len();
+        self.expansion.stack.push(name.to_string());
+        let blocks = self.parse_lines(&inner, &path, 0);
+        self.expansion.stack.pop();
+        blocks
+    }
+
+    fn parse_lines(&mut self, lines: &[(usize, &str)], file: &Path, depth: usize) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        let mut md: Vec<(usize, &str)> = Vec::new();
+        let mut fence: Option<String> = None;
+        let mut i = 0;
+        let flush = |md: &mut Vec<(usize, &str)>, blocks: &mut Vec<Block>| {
+            if md.iter().any(|(_, l)| !l.trim().is_empty()) {
+                let text = md.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+                blocks.push(Block::Markdown {
+                    text,
                     file: file.to_path_buf(),
-                    line: no,
-                    lines: body.iter().map(|(n, l)| (*n, l.to_string())).collect(),
-                    children,
-                }));
-                i = body_end + 1;
+                    line: md[0].0,
+                });
             }
-            None => {
+            md.clear();
+        };
+        while i < lines.len() {
+            let (no, line) = lines[i];
+            if let Some(f) = &fence {
+                if line.trim_start().starts_with(f.as_str()) {
+                    fence = None;
+                }
                 md.push((no, line));
                 i += 1;
+                continue;
+            }
+            let trimmed = line.trim_start();
+            if let Some(f) = fence_marker(trimmed) {
+                fence = Some(f.to_string());
+                md.push((no, line));
+                i += 1;
+                continue;
+            }
+            if let Some(name) = snippet_include(line) {
+                flush(&mut md, &mut blocks);
+                let col = line.find("{{").unwrap_or(0) + 1;
+                blocks.extend(self.include(name, file, no, col));
+                i += 1;
+                continue;
+            }
+            match container_line(line) {
+                Some(ContainerLine::Close) => {
+                    self.diags.push(
+                        Diagnostic::error("unopened-container", file, "`:::` closes nothing")
+                            .at(no, 1)
+                            .help("remove this line, or open a section above it such as `::: details Title`"),
+                    );
+                    i += 1;
+                }
+                Some(ContainerLine::Open { name, args }) => {
+                    flush(&mut md, &mut blocks);
+                    let col = line.len() - trimmed.len() + 1;
+                    if !CONTAINERS.contains(&name) {
+                        let mut d = Diagnostic::error(
+                            "unknown-container",
+                            file,
+                            format!("unknown section type `{name}`"),
+                        )
+                        .at(no, col + 4);
+                        d = d.suggest(
+                            name,
+                            CONTAINERS.iter().copied(),
+                            format!("the section types are: {}", CONTAINERS.join(", ")),
+                        );
+                        self.diags.push(d);
+                    }
+                    let end = find_close(lines, i + 1);
+                    let body_end = end.unwrap_or(lines.len());
+                    if end.is_none() {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "unclosed-container",
+                                file,
+                                format!("`::: {name}` is never closed"),
+                            )
+                            .at(no, col)
+                            .help("add a line with just `:::` where the section ends"),
+                        );
+                    }
+                    let body = &lines[i + 1..body_end];
+                    let holds_markdown = matches!(name, "details" | "tabs" | "tab" | "bank");
+                    let children = if !holds_markdown {
+                        Vec::new()
+                    } else if depth + 1 >= MAX_NESTING {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "nesting-too-deep",
+                                file,
+                                format!("sections are nested more than {MAX_NESTING} deep here"),
+                            )
+                            .at(no, col)
+                            .help("close some sections before opening more; real courses rarely need more than three levels"),
+                        );
+                        Vec::new()
+                    } else {
+                        self.parse_lines(body, file, depth + 1)
+                    };
+                    blocks.push(Block::Container(Container {
+                        name: name.to_string(),
+                        args: args.to_string(),
+                        file: file.to_path_buf(),
+                        line: no,
+                        lines: if holds_markdown {
+                            Vec::new()
+                        } else {
+                            body.iter().map(|(n, l)| (*n, l.to_string())).collect()
+                        },
+                        children,
+                    }));
+                    i = body_end + 1;
+                }
+                None => {
+                    md.push((no, line));
+                    i += 1;
+                }
             }
         }
+        flush(&mut md, &mut blocks);
+        blocks
     }
-    flush(&mut md, &mut blocks);
-    blocks
+}
+
+/// The fence a line opens (the first three characters of ``` or ~~~), if any.
+fn fence_marker(trimmed: &str) -> Option<&str> {
+    (trimmed.starts_with("```") || trimmed.starts_with("~~~")).then(|| &trimmed[..3])
 }
 
 enum ContainerLine<'a> {
@@ -232,8 +339,8 @@ fn find_close(lines: &[(usize, &str)], start: usize) -> Option<usize> {
             }
             continue;
         }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = Some(trimmed[..3].to_string());
+        if let Some(f) = fence_marker(trimmed) {
+            fence = Some(f.to_string());
             continue;
         }
         match container_line(line) {
@@ -306,5 +413,114 @@ mod tests {
             "{msgs:?}"
         );
         assert!(msgs.iter().any(|m| m.0 == "unclosed-container" && m.1 == 2));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly_with_its_line() {
+        let depth = 50_000;
+        let text = "::: details x\n".repeat(depth) + &":::\n".repeat(depth);
+        let started = std::time::Instant::now();
+        let (_, d) = parse_str(&text);
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        let deep: Vec<_> = d.iter().filter(|d| d.code == "nesting-too-deep").collect();
+        assert_eq!(deep.len(), 1, "{d:?}");
+        assert_eq!(deep[0].position.line, MAX_NESTING);
+    }
+
+    fn with_snippets(files: &[(&str, &str)], lesson: &str) -> (Vec<Block>, Diagnostics) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join("snippets").join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let mut d = Diagnostics::default();
+        let s = Snippets {
+            course_dir: dir.path(),
+        };
+        (parse(lesson, Path::new("l.md"), 1, &s, &mut d), d)
+    }
+
+    #[test]
+    fn a_snippet_that_includes_itself_is_stopped_at_once() {
+        let (_, d) = with_snippets(
+            &[("a.md", "A\n{{> b }}\n"), ("b.md", "{{> a }}\n{{> a }}\n")],
+            "{{> a }}\n",
+        );
+        let loops: Vec<_> = d.iter().filter(|d| d.code == "snippet-loop").collect();
+        assert_eq!(loops.len(), 2, "{d:?}");
+        assert!(loops[0].message.contains("a → b"), "{}", loops[0].message);
+        assert_eq!(loops[0].file, Path::new("snippets/b.md"));
+    }
+
+    #[test]
+    fn snippets_included_many_times_cannot_expand_without_limit() {
+        // Each level includes the next ten times: 10^6 copies if nothing stopped it.
+        let mut files = Vec::new();
+        for level in 0..6 {
+            let body = if level == 5 {
+                "text\n".repeat(100)
+            } else {
+                format!("{{{{> s{} }}}}\n", level + 1).repeat(10)
+            };
+            files.push((format!("s{level}.md"), body));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_str()))
+            .collect();
+        let started = std::time::Instant::now();
+        let (blocks, d) = with_snippets(&refs, "{{> s0 }}\n");
+        assert!(started.elapsed().as_secs() < 5);
+        assert!(d.iter().any(|d| d.code == "snippet-too-large"), "{d:?}");
+        let kept: usize = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Markdown { text, .. } => text.lines().count(),
+                _ => 0,
+            })
+            .sum();
+        assert!(kept <= MAX_EXPANDED_LINES, "{kept}");
+    }
+
+    #[test]
+    fn snippet_names_cannot_climb_out_of_snippets() {
+        let (_, d) = with_snippets(
+            &[("ok.md", "fine")],
+            "{{> ../course }}\n{{> /etc/passwd }}\n{{> ok }}\n",
+        );
+        let bad: Vec<_> = d
+            .iter()
+            .filter(|d| d.code == "missing-snippet")
+            .map(|d| d.position.line)
+            .collect();
+        assert_eq!(bad, [1, 2], "{d:?}");
+        assert!(
+            d.iter()
+                .all(|d| d.message.contains("is not a snippet name")),
+            "{d:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_snippet_that_is_a_link_out_of_the_course_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.md"), "SECRET").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("snippets")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.md"),
+            dir.path().join("snippets/leak.md"),
+        )
+        .unwrap();
+        let mut d = Diagnostics::default();
+        let s = Snippets {
+            course_dir: dir.path(),
+        };
+        let blocks = parse("{{> leak }}\n", Path::new("l.md"), 1, &s, &mut d);
+        assert!(blocks.is_empty());
+        let msg = &d.iter().next().unwrap().message;
+        assert!(msg.contains("symbolic link"), "{msg}");
     }
 }

@@ -1,16 +1,19 @@
 //! `course.toml`: the course's identity, structure, rules, theme and governance data,
 //! parsed then validated with every problem reported at once.
 //!
-//! Unknown keys are found by walking the parsed table against [`KNOWN_KEYS`] rather than
-//! with serde's `deny_unknown_fields`, because serde stops at the first one and authors
-//! should see all of their typos in one run, each with a "did you mean".
+//! Unknown keys are found by walking the parsed table against [`known_keys`] (read from
+//! the structs themselves) rather than with serde's `deny_unknown_fields`, because serde
+//! stops at the first one and authors should see all of their typos in one run, each
+//! with a "did you mean". Positions come from the parser's spans.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use serde::de::IntoDeserializer as _;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex};
+use crate::source::ReadError;
 
 pub const FILE_NAME: &str = "course.toml";
 
@@ -131,58 +134,27 @@ pub struct Links {
 pub struct ModuleConfig {
     pub title: String,
     pub lessons: Vec<String>,
+    /// The line of `course.toml` each lesson is named on, for diagnostics.
+    #[serde(skip)]
+    pub lesson_lines: Vec<usize>,
 }
 
-/// Every key `course.toml` may hold, by table (`""` is the top level).
-pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
-    (
-        "",
-        &[
-            "id",
-            "title",
-            "version",
-            "language",
-            "summary",
-            "audience",
-            "minutes",
-            "outcomes",
-            "theme",
-            "completion",
-            "governance",
-            "variables",
-            "glossary",
-            "links",
-            "package",
-            "modules",
-        ],
-    ),
-    ("package", &["size_budget_kb"]),
-    (
-        "theme",
-        &[
-            "name",
-            "logo",
-            "logo_alt",
-            "primary_colour",
-            "key_message",
-            "organisation",
-        ],
-    ),
-    ("completion", &["rule", "pass_mark"]),
-    (
-        "governance",
-        &[
-            "author",
-            "approver",
-            "approver_role",
-            "last_reviewed",
-            "review_by",
-            "references",
-        ],
-    ),
-    ("links", &["allow"]),
-    ("modules", &["title", "lessons"]),
-];
+/// The keys a table of `course.toml` may hold (`""` is the top level), read from the
+/// structs that define them, so the two can never disagree. `None` for tables whose keys
+/// are the author's own names, and for tables the format does not have.
+pub fn known_keys(section: &str) -> Option<&'static [&'static str]> {
+    use serde_aux::serde_introspection::serde_introspect as fields;
+    Some(match section {
+        "" => fields::<CourseConfig>(),
+        "package" => fields::<PackageConfig>(),
+        "theme" => fields::<ThemeConfig>(),
+        "completion" => fields::<Completion>(),
+        "governance" => fields::<Governance>(),
+        "links" => fields::<Links>(),
+        "modules" => fields::<ModuleConfig>(),
+        _ => return None,
+    })
+}
 
 /// Tables whose keys are the author's own names.
 const FREE_TABLES: &[&str] = &["variables", "glossary"];
@@ -190,9 +162,12 @@ const FREE_TABLES: &[&str] = &["variables", "glossary"];
 /// Reads and validates `course.toml`. Returns the config (with defaults filled in) when it
 /// could be parsed at all; every problem goes to `diags`.
 pub fn load(course_dir: &Path, diags: &mut Diagnostics) -> Option<CourseConfig> {
-    let path = course_dir.join(FILE_NAME);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::source::read_text(course_dir, Path::new(FILE_NAME)) {
         Ok(t) => t,
+        Err(ReadError::NotUtf8(d)) => {
+            diags.push(d);
+            return None;
+        }
         Err(e) => {
             diags.push(
                 Diagnostic::error(
@@ -208,28 +183,86 @@ pub fn load(course_dir: &Path, diags: &mut Diagnostics) -> Option<CourseConfig> 
     parse(&text, diags)
 }
 
-/// Parses and validates the text of a `course.toml`.
+/// Parses and validates the text of a `course.toml`. Every syntax error is reported in
+/// one run, then every value of the wrong type, then every unknown key and missing value.
 pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<CourseConfig> {
     let index = LineIndex::new(text, 1);
-    let table: toml::Table = match text.parse() {
-        Ok(t) => t,
-        Err(e) => {
-            diags.push(toml_error(text, &index, &e));
-            return None;
+    let (mut doc, errors) = toml::de::DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in &errors {
+            diags.push(toml_error(text, &index, e));
+        }
+        return None;
+    }
+    let keys = KeyLines::new(doc.get_ref(), &index, text);
+    check_unknown_keys(doc.get_ref(), &keys, diags);
+    // serde stops at the first value of the wrong type: report it, set that value aside,
+    // and try again, so the author sees all of them at once.
+    let mut failed = false;
+    let config = loop {
+        match CourseConfig::deserialize(doc.clone().into_deserializer()) {
+            Ok(c) => break c,
+            Err(e) => {
+                failed = true;
+                diags.push(toml_error(text, &index, &e));
+                let removed = e
+                    .span()
+                    .is_some_and(|span| remove_value_at(doc.get_mut(), span.start));
+                if !removed {
+                    return None;
+                }
+            }
         }
     };
-    let keys = KeyLines::scan(text);
-    check_unknown_keys(&table, &keys, diags);
-    let config: CourseConfig = match toml::from_str(text) {
-        Ok(c) => c,
-        Err(e) => {
-            diags.push(toml_error(text, &index, &e));
-            return None;
-        }
-    };
-    let config = with_defaults(config);
+    if failed {
+        return None;
+    }
+    let mut config = with_defaults(config);
+    record_lesson_lines(&mut config, doc.get_ref(), &index, text);
     validate(&config, &keys, diags);
     Some(config)
+}
+
+fn record_lesson_lines(
+    config: &mut CourseConfig,
+    doc: &toml::de::DeTable<'_>,
+    index: &LineIndex,
+    text: &str,
+) {
+    let Some(toml::de::DeValue::Array(modules)) = doc.get("modules").map(|v| v.get_ref()) else {
+        return;
+    };
+    for (module, value) in config.modules.iter_mut().zip(modules) {
+        if let toml::de::DeValue::Table(t) = value.get_ref()
+            && let Some(toml::de::DeValue::Array(lessons)) = t.get("lessons").map(|v| v.get_ref())
+        {
+            module.lesson_lines = lessons
+                .iter()
+                .map(|l| index.position(text, l.span().start).line)
+                .collect();
+        }
+    }
+}
+
+/// Removes the innermost key whose value holds byte `offset`, so a second pass can read
+/// the rest. `false` when no key holds it. (A table's own span is only its header, so
+/// every table is searched, not only those whose span holds the offset.)
+fn remove_value_at(table: &mut toml::de::DeTable<'_>, offset: usize) -> bool {
+    fn in_value(v: &mut toml::Spanned<toml::de::DeValue<'_>>, offset: usize) -> bool {
+        match v.get_mut() {
+            toml::de::DeValue::Table(t) => remove_value_at(t, offset),
+            toml::de::DeValue::Array(items) => items.iter_mut().any(|item| in_value(item, offset)),
+            _ => false,
+        }
+    }
+    if table.iter_mut().any(|(_, v)| in_value(v, offset)) {
+        return true;
+    }
+    let holder = table
+        .iter()
+        .find(|(k, v)| v.span().contains(&offset) || k.span().contains(&offset))
+        .map(|(k, _)| k.get_ref().to_string());
+    holder.is_some_and(|key| table.remove(key.as_str()).is_some())
 }
 
 fn with_defaults(mut c: CourseConfig) -> CourseConfig {
@@ -262,22 +295,16 @@ fn toml_error(text: &str, index: &LineIndex, e: &toml::de::Error) -> Diagnostic 
     .help(help)
 }
 
-fn check_unknown_keys(table: &toml::Table, keys: &KeyLines, diags: &mut Diagnostics) {
-    fn known(section: &str) -> Option<&'static [&'static str]> {
-        KNOWN_KEYS
-            .iter()
-            .find(|(s, _)| *s == section)
-            .map(|(_, k)| *k)
-    }
-    let mut visit = |section: &str, t: &toml::Table| {
-        let Some(allowed) = known(section) else {
+fn check_unknown_keys(table: &toml::de::DeTable<'_>, keys: &KeyLines, diags: &mut Diagnostics) {
+    let mut visit = |section: &str, t: &toml::de::DeTable<'_>| {
+        let Some(allowed) = known_keys(section) else {
             return;
         };
         for key in t.keys() {
-            if allowed.contains(&key.as_str()) {
+            let key = key.get_ref().as_ref();
+            if allowed.contains(&key) {
                 continue;
             }
-            let line = keys.line_of(section, key);
             let where_ = if section.is_empty() {
                 String::new()
             } else {
@@ -288,7 +315,7 @@ fn check_unknown_keys(table: &toml::Table, keys: &KeyLines, diags: &mut Diagnost
                 FILE_NAME,
                 format!("unknown key `{key}`{where_}"),
             )
-            .at(line, 1);
+            .at_pos(keys.position_of(t, key));
             d = d.suggest(
                 key,
                 allowed.iter().copied(),
@@ -298,15 +325,16 @@ fn check_unknown_keys(table: &toml::Table, keys: &KeyLines, diags: &mut Diagnost
         }
     };
     visit("", table);
-    for (name, value) in table {
-        if FREE_TABLES.contains(&name.as_str()) {
+    for (name, value) in table.iter() {
+        let name = name.get_ref().as_ref();
+        if FREE_TABLES.contains(&name) {
             continue;
         }
-        match value {
-            toml::Value::Table(t) => visit(name, t),
-            toml::Value::Array(items) => {
+        match value.get_ref() {
+            toml::de::DeValue::Table(t) => visit(name, t),
+            toml::de::DeValue::Array(items) => {
                 for item in items {
-                    if let toml::Value::Table(t) = item {
+                    if let toml::de::DeValue::Table(t) = item.get_ref() {
                         visit(name, t);
                     }
                 }
@@ -543,41 +571,64 @@ fn is_hex_colour(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Where keys and table headers stand in the text, for diagnostics.
+/// Where keys and tables stand in the text, for diagnostics, from the parser's spans (so
+/// multi-line values and odd quoting cannot mislead it).
 struct KeyLines {
     /// (section, key) → line; for arrays of tables the first occurrence wins.
     keys: Vec<(String, String, usize)>,
-    /// section headers in order: (name, line).
+    /// Tables in order: (name, line); an array of tables has one per element.
     headers: Vec<(String, usize)>,
+    /// Start of every line, to turn a byte offset into a line.
+    index: LineIndex,
+    text: String,
 }
 
 impl KeyLines {
-    fn scan(text: &str) -> Self {
-        let mut section = String::new();
+    fn new(doc: &toml::de::DeTable<'_>, index: &LineIndex, text: &str) -> Self {
+        let line = |offset: usize| index.position(text, offset).line;
         let mut keys = Vec::new();
         let mut headers = Vec::new();
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            if let Some(h) = line.strip_prefix('[') {
-                let name = h.trim_start_matches('[');
-                let name = name
-                    .split(']')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .trim_matches('"');
-                section = name.to_string();
-                headers.push((section.clone(), i + 1));
-                continue;
+        let mut record = |section: &str, t: &toml::de::DeTable<'_>| {
+            for k in t.keys() {
+                keys.push((
+                    section.to_string(),
+                    k.get_ref().to_string(),
+                    line(k.span().start),
+                ));
             }
-            if let Some((k, _)) = line.split_once('=') {
-                let k = k.trim().trim_matches('"').trim_matches('\'');
-                if !k.is_empty() && !k.starts_with('#') {
-                    keys.push((section.clone(), k.to_string(), i + 1));
+        };
+        record("", doc);
+        for (name, value) in doc.iter() {
+            let name = name.get_ref().as_ref();
+            match value.get_ref() {
+                toml::de::DeValue::Table(t) => {
+                    headers.push((name.to_string(), line(value.span().start)));
+                    record(name, t);
                 }
+                toml::de::DeValue::Array(items) => {
+                    for item in items {
+                        if let toml::de::DeValue::Table(t) = item.get_ref() {
+                            headers.push((name.to_string(), line(item.span().start)));
+                            record(name, t);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
-        Self { keys, headers }
+        Self {
+            keys,
+            headers,
+            index: index.clone(),
+            text: text.to_string(),
+        }
+    }
+
+    /// Where `key` of the table `t` is written.
+    fn position_of(&self, t: &toml::de::DeTable<'_>, key: &str) -> crate::diagnostics::Position {
+        t.get_key_value(key)
+            .map(|(k, _)| self.index.position(&self.text, k.span().start))
+            .unwrap_or(crate::diagnostics::Position { line: 1, column: 1 })
     }
 
     fn line_of(&self, section: &str, key: &str) -> usize {
@@ -682,5 +733,72 @@ lessons = ["lessons/a.md"]
         let first = d.iter().next().unwrap();
         assert_eq!(first.position.line, 5);
         assert!(first.message.contains("invalid type"), "{}", first.message);
+    }
+
+    #[test]
+    fn a_typo_after_a_multi_line_value_is_reported_on_its_own_line() {
+        let text = GOOD.replace(
+            "version = \"1.0.0\"",
+            "version = \"1.0.0\"\nsummary = \"\"\"\n[NHS](https://www.nhs.uk) = guidance\n\"\"\"\nminuts = 30",
+        );
+        let mut d = Diagnostics::default();
+        parse(&text, &mut d);
+        let typo = d.iter().find(|d| d.message == "unknown key `minuts`");
+        assert_eq!(typo.map(|d| d.position.line), Some(8), "{d:?}");
+        assert_eq!(
+            typo.and_then(|d| d.help.as_deref()),
+            Some("did you mean `minutes`?")
+        );
+    }
+
+    #[test]
+    fn every_syntax_error_is_reported_in_one_run() {
+        let text =
+            "id = \"a\"\ntitle = = \"x\"\nversion = \"1\nminutes = 3\n[theme\nname = \"nhs\"\n";
+        let mut d = Diagnostics::default();
+        assert!(parse(text, &mut d).is_none());
+        let lines: Vec<usize> = d.iter().map(|d| d.position.line).collect();
+        assert!(d.iter().count() >= 3, "{d:?}");
+        assert!(
+            lines.contains(&2) && lines.contains(&3) && lines.contains(&5),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn every_value_of_the_wrong_type_is_reported_in_one_run() {
+        let text = GOOD
+            .replace(
+                "version = \"1.0.0\"",
+                "version = \"1.0.0\"\nminutes = \"thirty\"",
+            )
+            .replace("author = \"IPC team\"", "author = 7")
+            + "\n[completion]\nrule = \"sometimes\"\n";
+        let mut d = Diagnostics::default();
+        assert!(parse(&text, &mut d).is_none());
+        let mut lines: Vec<usize> = d.iter().map(|d| d.position.line).collect();
+        lines.sort();
+        assert_eq!(lines, [5, 8, 15], "{d:?}");
+    }
+
+    #[test]
+    fn known_keys_come_from_the_structs() {
+        let top = known_keys("").unwrap();
+        assert!(top.contains(&"modules") && top.contains(&"package"));
+        assert_eq!(known_keys("completion").unwrap(), ["rule", "pass_mark"]);
+        assert!(known_keys("theme").unwrap().contains(&"primary_colour"));
+        assert!(!known_keys("modules").unwrap().contains(&"lesson_lines"));
+        assert_eq!(known_keys("variables"), None);
+    }
+
+    #[test]
+    fn module_lessons_remember_their_lines() {
+        let text = GOOD.replace(
+            "lessons = [\"lessons/a.md\"]",
+            "lessons = [\n  \"lessons/a.md\",\n  \"lessons/b.md\",\n]",
+        );
+        let mut d = Diagnostics::default();
+        let c = parse(&text, &mut d).unwrap();
+        assert_eq!(c.modules[0].lesson_lines, [12, 13]);
     }
 }

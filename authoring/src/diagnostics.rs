@@ -1,6 +1,7 @@
 //! Diagnostics: what is wrong with a course, where (file, line, column) and how to fix
 //! it, collected over a whole run and printed like a compiler's.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,15 @@ use serde::Serialize;
 pub enum Severity {
     Warning,
     Error,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// A position in a source file. Lines and columns count from 1; column counts characters.
@@ -100,11 +110,13 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{label}[{}]: {}", self.code, self.message)?;
+        write!(
+            f,
+            "{}[{}]: {}",
+            self.severity.label(),
+            self.code,
+            self.message
+        )?;
         write!(f, "\n  --> {}", self.file.display())?;
         if self.position.line > 0 {
             write!(f, ":{}:{}", self.position.line, self.position.column.max(1))?;
@@ -171,10 +183,12 @@ impl Diagnostics {
     }
 
     /// Renders every diagnostic with the offending source line under it, and a summary.
+    /// Each file is read once, however many diagnostics it has.
     pub fn render(&self, course_dir: &Path) -> String {
+        let mut sources = SourceCache::new(course_dir);
         let mut out = String::new();
         for d in &self.items {
-            let _ = writeln!(out, "{}", render_one(d, course_dir));
+            let _ = writeln!(out, "{}", render_one(d, &mut sources));
         }
         let (e, w) = (self.error_count(), self.warning_count());
         if e + w > 0 {
@@ -197,18 +211,42 @@ impl IntoIterator for Diagnostics {
     }
 }
 
-fn render_one(d: &Diagnostic, course_dir: &Path) -> String {
-    let label = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let mut s = format!("{label}[{}]: {}\n", d.code, d.message);
+/// Source files read for rendering, each once, with where its lines start.
+struct SourceCache<'a> {
+    dir: &'a Path,
+    files: HashMap<PathBuf, (String, Vec<usize>)>,
+}
+
+impl<'a> SourceCache<'a> {
+    fn new(dir: &'a Path) -> Self {
+        Self {
+            dir,
+            files: HashMap::new(),
+        }
+    }
+
+    /// Line `line_no` (from 1) of `file`, without its line ending.
+    fn line(&mut self, file: &Path, line_no: usize) -> Option<&str> {
+        let (text, starts) = self.files.entry(file.to_path_buf()).or_insert_with(|| {
+            let bytes = std::fs::read(self.dir.join(file)).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let mut starts = vec![0];
+            starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            (text, starts)
+        });
+        let start = *starts.get(line_no.checked_sub(1)?)?;
+        let end = starts.get(line_no).map_or(text.len(), |e| e - 1);
+        (start <= text.len()).then(|| text[start..end].trim_end_matches('\r'))
+    }
+}
+
+fn render_one(d: &Diagnostic, sources: &mut SourceCache<'_>) -> String {
+    let mut s = format!("{}[{}]: {}\n", d.severity.label(), d.code, d.message);
     let _ = write!(s, "  --> {}", d.file.display());
     let line_no = d.position.line;
     if line_no > 0 {
         let _ = write!(s, ":{}:{}", line_no, d.position.column.max(1));
-        let text = std::fs::read_to_string(course_dir.join(&d.file)).unwrap_or_default();
-        if let Some(line) = text.lines().nth(line_no - 1) {
+        if let Some(line) = sources.line(&d.file, line_no) {
             let gutter = line_no.to_string().len();
             let pad = " ".repeat(gutter);
             let caret_pad = " ".repeat(d.position.column.max(1) - 1);

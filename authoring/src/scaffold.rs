@@ -4,8 +4,8 @@
 use std::path::Path;
 
 const COURSE_TOML: &str = r#"# The course's identity. `id` never changes once learners have started.
-id = "{ID}"
-title = "{TITLE}"
+id = {ID}
+title = {TITLE}
 version = "0.1.0"
 language = "en-GB"
 summary = "What this course covers, in one or two sentences."
@@ -99,7 +99,13 @@ pub fn create(dir: &Path, title: Option<&str>) -> std::io::Result<()> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("my-course");
-    let id = crate::source::slugify(name);
+    // Course ids are ASCII slugs (they end up in package identifiers and URLs).
+    let id: String = crate::source::slugify(name)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let id = id.trim_matches('-');
+    let id = if id.is_empty() { "course" } else { id };
     let title = title.map(str::to_string).unwrap_or_else(|| {
         let mut t = name.replace(['-', '_'], " ");
         if let Some(first) = t.get_mut(..1) {
@@ -109,11 +115,15 @@ pub fn create(dir: &Path, title: Option<&str>) -> std::io::Result<()> {
     });
     let today = time::OffsetDateTime::now_utc().date();
     let next = today.replace_year(today.year() + 1).unwrap_or(today);
+    // Values are written by the TOML library, so any title (quotes, backslashes, new
+    // lines) comes out as valid TOML; the title goes in last, so nothing in it is taken
+    // for a placeholder.
+    let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
     let toml = COURSE_TOML
-        .replace("{ID}", &id)
-        .replace("{TITLE}", &title.replace('"', "'"))
+        .replace("{ID}", &quoted(id))
         .replace("{TODAY}", &today.to_string())
-        .replace("{NEXT_YEAR}", &next.to_string());
+        .replace("{NEXT_YEAR}", &next.to_string())
+        .replace("{TITLE}", &quoted(&title));
     std::fs::create_dir_all(dir.join("lessons"))?;
     std::fs::create_dir_all(dir.join("media"))?;
     std::fs::write(dir.join("course.toml"), toml)?;
@@ -121,4 +131,28 @@ pub fn create(dir: &Path, title: Option<&str>) -> std::io::Result<()> {
     std::fs::write(dir.join("lessons/assessment.md"), ASSESSMENT)?;
     std::fs::write(dir.join(".gitignore"), "_site/\n.course-cache/\n")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_title_gives_a_course_toml_that_reads_back() {
+        for title in [
+            "Fire\\safety",
+            "Say \"hello\" {ID} {TODAY}",
+            "Two\nlines",
+            "Hygiène des mains",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let course = dir.path().join("Ärzte-kurs");
+            create(&course, Some(title)).unwrap();
+            let mut d = crate::Diagnostics::default();
+            let config = crate::config::load(&course, &mut d).expect("course.toml parses");
+            assert!(d.is_empty(), "{title:?}: {d:?}");
+            assert_eq!(config.title, title);
+            assert!(crate::config::is_slug(&config.id), "{}", config.id);
+        }
+    }
 }

@@ -72,7 +72,8 @@ pub fn load(
     let mut lessons: Vec<Lesson> = Vec::new();
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     for (mi, module) in config.modules.iter().enumerate() {
-        for rel in &module.lessons {
+        for (li, rel) in module.lessons.iter().enumerate() {
+            let named_at = module.lesson_lines.get(li).copied().unwrap_or(1);
             let rel_path = PathBuf::from(rel);
             if !is_inside(&rel_path) {
                 diags.push(
@@ -81,16 +82,29 @@ pub fn load(
                         config::FILE_NAME,
                         format!("lesson `{rel}` is outside the course folder"),
                     )
+                    .at(named_at, 1)
                     .help("keep lessons inside the course folder, such as lessons/intro.md"),
                 );
                 continue;
             }
-            let text = match std::fs::read_to_string(dir.join(&rel_path)) {
+            let text = match read_text(dir, &rel_path) {
                 Ok(t) => t,
+                Err(ReadError::NotUtf8(d)) => {
+                    diags.push(d);
+                    continue;
+                }
+                Err(ReadError::Escape(e)) => {
+                    diags.push(
+                        Diagnostic::error("lesson-outside-course", config::FILE_NAME, e.to_string())
+                            .at(named_at, 1)
+                            .help("keep lessons inside the course folder as real files, such as lessons/intro.md"),
+                    );
+                    continue;
+                }
                 Err(_) => {
                     diags.push(
                         Diagnostic::error("missing-lesson", config::FILE_NAME, format!("lesson file `{rel}` does not exist"))
-                            .at(line_of(dir, rel), 1)
+                            .at(named_at, 1)
                             .help("check the path in the module's lessons list; paths are relative to course.toml"),
                     );
                     continue;
@@ -126,12 +140,41 @@ pub fn load(
     })
 }
 
-fn line_of(dir: &Path, needle: &str) -> usize {
-    std::fs::read_to_string(dir.join(config::FILE_NAME))
-        .ok()
-        .and_then(|t| t.lines().position(|l| l.contains(needle)))
-        .map(|i| i + 1)
-        .unwrap_or(1)
+/// Why a source file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The path leads outside the course folder (climbing out, absolute, or a link).
+    #[error("{0}")]
+    Escape(#[from] crate::fsguard::Escape),
+    /// The file is not UTF-8; the diagnostic says where.
+    #[error("{}", .0.message)]
+    NotUtf8(Diagnostic),
+}
+
+/// Reads a text source of the course (`rel` is relative to `dir`), never from outside
+/// the course folder (see [`crate::fsguard`]). A file that is not UTF-8 is reported with
+/// the byte, line and column where it stops being UTF-8.
+pub fn read_text(dir: &Path, rel: &Path) -> Result<String, ReadError> {
+    let bytes = std::fs::read(crate::fsguard::open_inside(dir, rel)?)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        // Everything before `at` is UTF-8, so it can be counted in characters.
+        let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ReadError::NotUtf8(
+            Diagnostic::error(
+                "not-utf8",
+                rel,
+                format!("`{}` is not UTF-8 at byte {at}", rel.display()),
+            )
+            .at(line, column)
+            .help("save the file as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"),
+        )
+    })
 }
 
 /// `true` when a relative path stays inside the folder it is relative to.

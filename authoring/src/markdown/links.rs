@@ -261,28 +261,121 @@ impl PageRenderer<'_, '_> {
         events
     }
 
-    /// Raw HTML is allowed, but may not load anything from another site.
+    /// Raw HTML is allowed, but may not load anything from another site. The HTML is
+    /// tokenised as a browser would (any case, any spacing, entities decoded), and every
+    /// address it holds is checked: attributes that load (`src`, `srcset`, `poster`,
+    /// `data`, stylesheets' `href`...), links, and CSS `url(...)` and `@import` in `style`
+    /// attributes and `<style>` elements.
     pub(super) fn check_raw_html(&mut self, html: &str, file: &Path, pos: Position) {
-        for attr in ["src=", "href=", "srcset=", "data=", "poster="] {
-            let mut rest = html;
-            while let Some(i) = rest.find(attr) {
-                let v = rest[i + attr.len()..].trim_start_matches(['"', '\'']);
-                let url: String = v
-                    .chars()
-                    .take_while(|c| !matches!(c, '"' | '\'' | ' ' | '>'))
-                    .collect();
-                let external = is_external(&url) || url.starts_with("//");
-                if external && (attr != "href=" || !self.external_allowed(&url)) {
-                    self.diags.push(
-                        Diagnostic::error("external-url", file, format!("`{url}` in HTML is not allowed"))
-                            .at_pos(pos)
-                            .help("a built course makes no network calls: keep files in the course, and links on the [links] allow list"),
-                    );
-                }
-                rest = &rest[i + attr.len()..];
+        for (url, is_link) in html_addresses(html) {
+            let external = is_external(&url) || url.trim_start().starts_with("//");
+            let scheme_blocked = {
+                let l = url.trim_start().to_ascii_lowercase();
+                ["javascript:", "vbscript:", "file:", "data:text/html"]
+                    .iter()
+                    .any(|s| l.starts_with(s))
+            };
+            if scheme_blocked || external && (!is_link || !self.external_allowed(&url)) {
+                self.diags.push(
+                    Diagnostic::error("external-url", file, format!("`{url}` in HTML is not allowed"))
+                        .at_pos(pos)
+                        .help("a built course makes no network calls: keep files in the course, and links on the [links] allow list"),
+                );
             }
         }
     }
+}
+
+/// Every address in a piece of HTML, with `true` for those that are links a learner
+/// follows (`<a href>`, `<area href>`) rather than things the page loads.
+fn html_addresses(html: &str) -> Vec<(String, bool)> {
+    use html5gum::{Token, Tokenizer};
+    const LOADS: &[&str] = &[
+        "src",
+        "poster",
+        "data",
+        "background",
+        "action",
+        "formaction",
+        "manifest",
+        "xlink:href",
+        "longdesc",
+        "ping",
+    ];
+    let mut out = Vec::new();
+    let mut in_style = false;
+    for token in Tokenizer::new(html).flatten() {
+        match token {
+            Token::StartTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                in_style = name == "style";
+                for (attr, value) in &tag.attributes {
+                    let attr = String::from_utf8_lossy(attr).to_ascii_lowercase();
+                    let value = String::from_utf8_lossy(&value.value).into_owned();
+                    match attr.as_str() {
+                        "href" => out.push((value, matches!(name.as_str(), "a" | "area"))),
+                        "srcset" | "imagesrcset" => out.extend(
+                            value
+                                .split(',')
+                                .filter_map(|c| c.split_whitespace().next())
+                                .map(|u| (u.to_string(), false)),
+                        ),
+                        "style" => {
+                            out.extend(css_addresses(&value).into_iter().map(|u| (u, false)))
+                        }
+                        "content"
+                            if tag.attributes.iter().any(|(k, v)| {
+                                k.eq_ignore_ascii_case(b"http-equiv")
+                                    && v.value.eq_ignore_ascii_case(b"refresh")
+                            }) =>
+                        {
+                            if let Some((_, u)) = value.to_ascii_lowercase().split_once("url=") {
+                                out.push((u.trim_matches(['\'', '"', ' ']).to_string(), false));
+                            }
+                        }
+                        a if LOADS.contains(&a) => out.push((value, false)),
+                        _ => {}
+                    }
+                }
+            }
+            Token::EndTag(_) => in_style = false,
+            Token::String(text) if in_style => {
+                out.extend(
+                    css_addresses(&String::from_utf8_lossy(&text))
+                        .into_iter()
+                        .map(|u| (u, false)),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The addresses in CSS: `url(...)` in any case and spacing, and `@import "..."`.
+fn css_addresses(css: &str) -> Vec<String> {
+    let lower = css.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let unquote = |s: &str| s.trim().trim_matches(['"', '\'']).trim().to_string();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("url(") {
+        let start = from + i + 4;
+        let end = lower[start..].find(')').map_or(lower.len(), |e| start + e);
+        out.push(unquote(&css[start..end]));
+        from = end.min(lower.len());
+    }
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("@import") {
+        let start = from + i + "@import".len();
+        let rest = css[start..].trim_start();
+        if rest.starts_with(['"', '\'']) {
+            let quote = &rest[..1];
+            let url: String = rest[1..].split(quote).next().unwrap_or("").to_string();
+            out.push(url);
+        }
+        from = start;
+    }
+    out
 }
 
 fn looks_like_file_name(alt: &str) -> bool {

@@ -142,6 +142,8 @@ struct PageRenderer<'s, 'd> {
 /// What a span of events is inside of, for the checks that depend on context.
 #[derive(Default)]
 struct Ctx {
+    /// An HTML block's lines, checked as one piece at its end (a tag may span lines).
+    html_block: Option<(String, Position)>,
     in_heading: Option<(usize, String)>,
     in_link: Option<(String, Position, bool)>,
     in_image: Option<(String, String, Position)>,
@@ -206,12 +208,12 @@ impl PageRenderer<'_, '_> {
     /// the course folder.
     fn resolve(&self, rel: &str, file: &Path) -> PathBuf {
         let rel = rel.split(['?', '#']).next().unwrap_or(rel);
-        let rel = packager::manifest::percent_decode(rel);
+        let rel = percent_encoding::percent_decode_str(rel).decode_utf8_lossy();
         if let Some(abs) = rel.strip_prefix('/') {
             return normalise(Path::new(abs));
         }
         let base = file.parent().unwrap_or(Path::new(""));
-        normalise(&base.join(rel))
+        normalise(&base.join(rel.as_ref()))
     }
 
     /// Inline Markdown without the wrapping paragraph, for text inside controls.
@@ -446,8 +448,21 @@ impl PageRenderer<'_, '_> {
                     }
                     out.push(Event::Code(t));
                 }
+                Event::Start(Tag::HtmlBlock) => {
+                    ctx.html_block = Some((String::new(), pos));
+                    out.push(Event::Start(Tag::HtmlBlock));
+                }
+                Event::End(TagEnd::HtmlBlock) => {
+                    if let Some((html, at)) = ctx.html_block.take() {
+                        self.check_raw_html(&html, file, at);
+                    }
+                    out.push(Event::End(TagEnd::HtmlBlock));
+                }
                 Event::Html(h) | Event::InlineHtml(h) => {
-                    self.check_raw_html(&h, file, pos);
+                    match &mut ctx.html_block {
+                        Some((block, _)) => block.push_str(&h),
+                        None => self.check_raw_html(&h, file, pos),
+                    }
                     out.push(Event::Html(h));
                 }
                 other => out.push(other),

@@ -88,6 +88,10 @@ pub struct Question {
 }
 
 /// Parses a `question` container.
+/// The most options, pairs or steps one question may have: SCORM 1.2 records each as a
+/// single character, `0`-`9` and `a`-`z` (RTE 3.4.2.8 `cmi.interactions.n.student_response`).
+pub const MAX_OPTIONS: usize = 36;
+
 pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
     let file = c.file.as_path();
     let mut kind = None;
@@ -425,6 +429,17 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
             }
         }
     }
+    if q.choices.len() > MAX_OPTIONS {
+        err(
+            diags,
+            "too-many-options",
+            format!(
+                "question has {} options; SCORM 1.2 can record at most {MAX_OPTIONS}",
+                q.choices.len()
+            ),
+            "SCORM 1.2 names each option with one letter or digit (a-z, 0-9): split the question, or use fewer options",
+        );
+    }
     let mut texts: Vec<&str> = q.choices.iter().map(|c| c.text.as_str()).collect();
     texts.sort_unstable();
     if texts.windows(2).any(|w| w[0] == w[1]) {
@@ -604,6 +619,28 @@ mod tests {
             "How many moments?\n- [ ] Six\n- [x] Five\n- [ ] Seven\n",
         );
         assert_eq!(a.unwrap().id, b.unwrap().id);
+    }
+
+    #[test]
+    fn more_options_than_scorm_12_can_record_are_refused() {
+        let options = |n: usize| {
+            (0..n)
+                .map(|i| format!("- [{}] Option {i}\n", if i == 0 { "x" } else { " " }))
+                .collect::<String>()
+        };
+        let (_, d) = q("single", &format!("Pick\n{}", options(MAX_OPTIONS)));
+        assert!(d.is_empty(), "{d:?}");
+        let (_, d) = q("single", &format!("Pick\n{}", options(MAX_OPTIONS + 1)));
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["too-many-options"]
+        );
+        let steps: String = (1..=40).map(|i| format!("{i}. Step {i}\n")).collect();
+        let (_, d) = q("ordering", &format!("Order these\n{steps}"));
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["too-many-options"]
+        );
     }
 
     #[test]

@@ -4,6 +4,9 @@
 mod browser;
 mod cli;
 mod diagnostics;
+mod hostile_sources;
+mod media_safety;
+mod output_safety;
 mod render;
 mod robustness;
 mod samples;

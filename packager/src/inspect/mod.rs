@@ -386,6 +386,13 @@ pub fn inspect_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Inspect
     read_manifest(&xml, &files)
 }
 
+/// Reads a manifest against a package's files (path → size), as [`inspect_zip`] and
+/// [`inspect_dir`] do once they have checked the files: for callers that hold the files
+/// elsewhere, and for fuzzing the manifest reader.
+pub fn inspect_manifest(xml: &[u8], files: &BTreeMap<String, u64>) -> Result<Inspection, Refusal> {
+    read_manifest(xml, files)
+}
+
 /// Inspects an unpacked package folder (for packages already extracted, and test suites).
 pub fn inspect_dir(dir: &Path) -> Result<Inspection, Refusal> {
     let mut files = FileSet::new();

@@ -6,5 +6,6 @@ mod cmi;
 mod forge;
 mod hostile;
 mod inspect;
+mod properties;
 mod robustness;
 mod writer;

@@ -746,9 +746,15 @@ fn render_site(
         render("index.html", &ctx, "index.html", diags)?,
     );
     let n = course.lessons.len();
+    // One context for every lesson, its page's values replaced each time: cloning the
+    // common values (every module and page of the course) per page made large courses
+    // quadratic.
+    let mut ctx = base.clone();
     for (i, lesson) in course.lessons.iter().enumerate() {
         let page = &pages[&lesson.id];
-        let mut ctx = base.clone();
+        for key in ["pass_mark", "attempts", "shuffle"] {
+            ctx.remove(key);
+        }
         ctx.insert("page", &link(lesson));
         ctx.insert("page_title", &format!("{} – {}", lesson.title, cfg.title));
         ctx.insert("content", &page.html);

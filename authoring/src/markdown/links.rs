@@ -212,16 +212,25 @@ impl PageRenderer<'_, '_> {
     /// Links the first use of each glossary term on the page to its definition.
     pub(super) fn glossary_links<'e>(&mut self, text: &str) -> Vec<Event<'e>> {
         let mut events = Vec::new();
-        let lower = text.to_lowercase();
-        if lower.len() != text.len() {
+        // Offsets found in the lower-case text are used in the original, so every
+        // character must keep its length when lower-cased (`K`, the Kelvin sign, does not).
+        let same_lengths = text.chars().all(|c| {
+            let mut l = c.to_lowercase();
+            l.next().map(char::len_utf8) == Some(c.len_utf8()) && l.next().is_none()
+        });
+        if !same_lengths {
             return vec![Event::Text(CowStr::from(text.to_string()))];
         }
+        let lower = text.to_lowercase();
         let mut hits: Vec<(usize, usize, String)> = Vec::new();
         for (term, anchor) in &self.site.glossary {
             if self.glossary_used.contains(term) {
                 continue;
             }
             let needle = term.to_lowercase();
+            if needle.is_empty() {
+                continue;
+            }
             let mut from = 0;
             while let Some(i) = lower[from..].find(&needle) {
                 let s = from + i;
@@ -239,7 +248,7 @@ impl PageRenderer<'_, '_> {
                     self.glossary_used.insert(term.clone());
                     break;
                 }
-                from = s + needle.len().max(1);
+                from = s + needle.len();
             }
         }
         hits.sort();

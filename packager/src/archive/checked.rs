@@ -1,6 +1,6 @@
 //! The one zip reader for untrusted uploads. See [`CheckedArchive`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
@@ -532,9 +532,9 @@ fn read_directory<R: Read + Seek>(
     let mut dir = BufReader::new(reader.by_ref().take(end.size));
     // `end.entries` is within the limits, but grow as records arrive, not on its word.
     let mut records: Vec<Record> = Vec::with_capacity((end.entries as usize).min(1024));
-    let mut seen: HashMap<String, String> = HashMap::new();
-    let mut file_keys: Vec<(String, usize)> = Vec::new();
-    let mut folder_keys: HashSet<String> = HashSet::new();
+    // Folded name → the record that has it, for files; folded names of folder entries.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut folder_keys: Vec<(String, usize)> = Vec::new();
     let mut total: u64 = 0;
     let mut extra = Vec::new();
     let short = |e: io::Error| {
@@ -671,9 +671,10 @@ fn read_directory<R: Read + Seek>(
         }
         let key = fold(&name);
         if folder {
-            folder_keys.insert(key);
+            folder_keys.push((key, records.len()));
         } else {
-            if let Some(first) = seen.get(&key) {
+            if let Some(&i) = seen.get(&key) {
+                let first = &records[i].name;
                 return Err(refuse(
                     RefusalCode::DuplicateEntry,
                     if *first == name {
@@ -685,8 +686,7 @@ fn read_directory<R: Read + Seek>(
                     },
                 ));
             }
-            seen.insert(key.clone(), name.clone());
-            file_keys.push((key, records.len()));
+            seen.insert(key, records.len());
         }
         records.push(Record {
             raw_name,
@@ -707,23 +707,50 @@ fn read_directory<R: Read + Seek>(
             end.entries
         )));
     }
-    // A file that is also a folder ("a" and "a/b"): one would overwrite the other.
-    for (key, _) in &file_keys {
-        let mut at = 0;
-        while let Some(i) = key[at..].find('/') {
-            folder_keys.insert(key[..at + i].to_string());
-            at += i + 1;
+    check_files_are_not_folders(seen, folder_keys, &records)?;
+    Ok(records)
+}
+
+/// Refuses a file that is also a folder (`a` and `a/b`, or `a` and the folder `a/`): one
+/// would overwrite the other. The folded names are sorted with `/` lowest, so that every
+/// name inside a folder follows the folder's own name directly: one pass, no set of every
+/// ancestor (which a deep hostile tree would make quadratic).
+fn check_files_are_not_folders(
+    files: HashMap<String, usize>,
+    folders: Vec<(String, usize)>,
+    records: &[Record],
+) -> Result<(), Refusal> {
+    let as_key = |key: String| -> Vec<u8> {
+        let mut bytes = key.into_bytes();
+        for b in &mut bytes {
+            if *b == b'/' {
+                *b = 0;
+            }
         }
-    }
-    for (key, i) in &file_keys {
-        if folder_keys.contains(key) {
+        bytes
+    };
+    let mut all: Vec<(Vec<u8>, bool, usize)> = files
+        .into_iter()
+        .map(|(k, i)| (as_key(k), false, i))
+        .chain(folders.into_iter().map(|(k, i)| (as_key(k), true, i)))
+        .collect();
+    all.sort_unstable();
+    for pair in all.windows(2) {
+        let (a, a_folder, i) = &pair[0];
+        let (b, b_folder, _) = &pair[1];
+        let clash = if a == b {
+            a_folder != b_folder
+        } else {
+            !a_folder && b.len() > a.len() && b.starts_with(a) && b[a.len()] == 0
+        };
+        if clash {
             return Err(refuse(
                 RefusalCode::DuplicateEntry,
                 format!("entry {:?} is both a file and a folder", records[*i].name),
             ));
         }
     }
-    Ok(records)
+    Ok(())
 }
 
 fn check_sizes(

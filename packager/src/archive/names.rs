@@ -69,7 +69,12 @@ pub(crate) fn check_name(
             ),
         ));
     }
-    if let Some(c) = name.chars().find(|&c| is_bidi_control(c)) {
+    let bidi = if name.is_ascii() {
+        None
+    } else {
+        name.chars().find(|&c| is_bidi_control(c))
+    };
+    if let Some(c) = bidi {
         return Err(refuse(
             RefusalCode::BidiName,
             format!(
@@ -133,7 +138,8 @@ pub(crate) fn check_name(
     }
     for part in &parts {
         let stem = part.split('.').next().unwrap_or("").trim_end_matches(' ');
-        let reserved = RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem));
+        let reserved =
+            matches!(stem.len(), 3 | 4) && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem));
         if reserved || part.ends_with(['.', ' ']) || part.contains(':') {
             return Err(refuse(
                 RefusalCode::ReservedName,
@@ -155,6 +161,9 @@ pub(crate) fn check_name(
 /// The key under which two names are one file on some system: Unicode NFC and case
 /// folded (full lower-casing; `ß` and `SS` stay apart, as on Windows and macOS).
 pub(crate) fn fold(name: &str) -> String {
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
     let lower: String = name.nfd().flat_map(char::to_lowercase).collect();
     lower.nfc().collect()
 }

@@ -53,7 +53,7 @@ impl Default for Limits {
             max_ratio: 100,
             ratio_floor_bytes: 1 << 20,
             max_manifest_bytes: 16 << 20,
-            max_directory_bytes: 32 << 20,
+            max_directory_bytes: 8 << 20,
             max_name_bytes: 1024,
             max_component_bytes: 255,
         }

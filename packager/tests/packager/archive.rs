@@ -521,3 +521,33 @@ fn refusals_display_with_their_code() {
         "refused[path-traversal]: entry \"../x\" points outside the package (path traversal)"
     );
 }
+
+#[test]
+fn a_deep_tree_of_distinct_folders_is_checked_quickly() {
+    // 5,000 files 500 folders deep: a set of every ancestor would hold over a gigabyte.
+    // (The bound is loose for unoptimised test builds on a busy machine; an optimised
+    // build takes a few milliseconds.)
+    let deep = "a/".repeat(495);
+    let entries: Vec<Raw> = (0..5_000)
+        .map(|i| Raw::stored(&format!("{i:04}/{deep}f"), b""))
+        .collect();
+    let bytes = Forge::of(entries).bytes();
+    let started = Instant::now();
+    let a = open(bytes, &Limits::default()).unwrap();
+    assert_eq!(a.entries().len(), 5_000);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // And a file that is also a folder, deep down, is still found.
+    let clash = Forge::of(vec![
+        Raw::stored(&format!("x/{deep}f"), b""),
+        Raw::stored(&format!("x/{deep}f/g"), b""),
+        Raw::stored("x/a-b", b""),
+    ])
+    .bytes();
+    assert_eq!(code_of(clash), RefusalCode::DuplicateEntry);
+    let folder_and_file = Forge::of(vec![Raw::new("p/", b""), Raw::stored("P", b"")]).bytes();
+    assert_eq!(code_of(folder_and_file), RefusalCode::DuplicateEntry);
+}

@@ -586,6 +586,18 @@ fn read_directory<R: Read + Seek>(
 
         let (name, folder) = check_name(&raw_name, flags & 0x0800 != 0, limits)?;
         let shown = &name;
+        // Info-ZIP's Unicode path field gives some tools a second name for the entry.
+        if let Some(other) = extra_field(&extra, 0x7075).and_then(|f| f.get(5..)) {
+            let other_name = check_name(other, true, limits)?.0;
+            if other_name != name {
+                return Err(refuse(
+                    RefusalCode::NameMismatch,
+                    format!(
+                        "entry {shown:?} has a second name, {other_name:?}, in its Unicode path field: tools would disagree on its name"
+                    ),
+                ));
+            }
+        }
         // Zip64 extended information: the 32-bit fields that are all ones, in order.
         if size == u64::from(u32::MAX)
             || compressed_size == u64::from(u32::MAX)
@@ -793,19 +805,24 @@ fn check_sizes(
     Ok(())
 }
 
-/// The values of the zip64 extended information extra field (0x0001), if present.
-fn zip64_fields(extra: &[u8]) -> Option<impl Iterator<Item = u64> + '_> {
+/// The body of the first extra field with this id, if present and whole.
+fn extra_field(extra: &[u8], wanted: u16) -> Option<&[u8]> {
     let mut at = 0;
     while at + 4 <= extra.len() {
         let id = le16(extra, at);
         let len = usize::from(le16(extra, at + 2));
         let body = extra.get(at + 4..at + 4 + len)?;
-        if id == 0x0001 {
-            return Some(body.chunks_exact(8).map(|c| le64(c, 0)));
+        if id == wanted {
+            return Some(body);
         }
         at += 4 + len;
     }
     None
+}
+
+/// The values of the zip64 extended information extra field (0x0001), if present.
+fn zip64_fields(extra: &[u8]) -> Option<impl Iterator<Item = u64> + '_> {
+    extra_field(extra, 0x0001).map(|body| body.chunks_exact(8).map(|c| le64(c, 0)))
 }
 
 fn method_name(method: u16) -> String {

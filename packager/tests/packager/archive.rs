@@ -256,6 +256,37 @@ fn a_local_header_naming_another_file_is_refused() {
 }
 
 #[test]
+fn a_second_name_in_the_unicode_path_field_is_refused() {
+    let unicode_path = |name: &str| {
+        let mut f = 0x7075u16.to_le_bytes().to_vec();
+        f.extend_from_slice(&((5 + name.len()) as u16).to_le_bytes());
+        f.push(1);
+        f.extend_from_slice(&crc32fast::hash(b"good.js").to_le_bytes());
+        f.extend_from_slice(name.as_bytes());
+        f
+    };
+    let two_names = Raw {
+        extra: unicode_path("../evil.js"),
+        ..Raw::new("good.js", b"x")
+    };
+    let r = open(package_with(vec![two_names]), &Limits::default()).unwrap_err();
+    assert_eq!(r.code, RefusalCode::PathTraversal, "{r}");
+    let other = Raw {
+        extra: unicode_path("other.js"),
+        ..Raw::new("good.js", b"x")
+    };
+    assert_eq!(
+        code_of(package_with(vec![other])),
+        RefusalCode::NameMismatch
+    );
+    let same = Raw {
+        extra: unicode_path("good.js"),
+        ..Raw::new("good.js", b"x")
+    };
+    open(package_with(vec![same]), &Limits::default()).unwrap();
+}
+
+#[test]
 fn entries_sharing_bytes_are_refused() {
     // The first entry's data is stretched over the second entry, as overlapping
     // (non-recursive) zip bombs do; both headers agree, so only the overlap tells.

@@ -21,6 +21,8 @@ pub struct Raw {
     pub packed: Option<Vec<u8>>,
     /// Unix mode in the external attributes' high half.
     pub mode: u32,
+    /// Extra fields in the central directory record.
+    pub extra: Vec<u8>,
 }
 
 impl Raw {
@@ -35,6 +37,7 @@ impl Raw {
             size: None,
             packed: None,
             mode: 0o100644,
+            extra: Vec::new(),
         }
     }
 
@@ -119,13 +122,14 @@ impl Forge {
             central.extend_from_slice(&(packed.len() as u32).to_le_bytes());
             central.extend_from_slice(&size.to_le_bytes());
             central.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
-            central.extend_from_slice(&0u16.to_le_bytes()); // extra
+            central.extend_from_slice(&(e.extra.len() as u16).to_le_bytes());
             central.extend_from_slice(&0u16.to_le_bytes()); // comment
             central.extend_from_slice(&0u16.to_le_bytes()); // disk
             central.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
             central.extend_from_slice(&(e.mode << 16).to_le_bytes());
             central.extend_from_slice(&offset.to_le_bytes());
             central.extend_from_slice(&e.name);
+            central.extend_from_slice(&e.extra);
         }
         let cd_offset = out.len() as u64;
         let cd_size = central.len() as u64;

@@ -678,18 +678,26 @@ fn scale_and_encode(
     let mut dst = fr::images::Image::new(width, height, pt);
     let opts =
         fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Hamming));
-    fr::Resizer::new()
-        .resize(&src, &mut dst, &opts)
+    thread_local! {
+        // A resizer keeps its working buffers between images.
+        static RESIZER: std::cell::RefCell<fr::Resizer> = std::cell::RefCell::new(fr::Resizer::new());
+    }
+    RESIZER
+        .with(|r| r.borrow_mut().resize(&src, &mut dst, &opts))
         .map_err(|e| format!("cannot scale the image: {e}"))?;
     let mut buf = Vec::new();
-    use image::ImageEncoder as _;
     if png {
+        use image::ImageEncoder as _;
         image::codecs::png::PngEncoder::new(&mut buf)
             .write_image(dst.buffer(), width, height, color)
             .map_err(|e| format!("cannot encode the scaled image: {e}"))?;
     } else {
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, JPEG_QUALITY)
-            .write_image(dst.buffer(), width, height, color)
+        let (w, h) = (
+            u16::try_from(width).map_err(|_| "the image is too wide to encode".to_string())?,
+            u16::try_from(height).map_err(|_| "the image is too tall to encode".to_string())?,
+        );
+        jpeg_encoder::Encoder::new(&mut buf, JPEG_QUALITY)
+            .encode(dst.buffer(), w, h, jpeg_encoder::ColorType::Rgb)
             .map_err(|e| format!("cannot encode the scaled image: {e}"))?;
     }
     Ok(buf)

@@ -47,6 +47,8 @@ pub const MAX_SNIPPET_DEPTH: usize = 8;
 /// How many lines one lesson may grow to with its snippets included, checked before each
 /// snippet is spliced in, so a snippet included many times cannot expand to gigabytes.
 pub const MAX_EXPANDED_LINES: usize = 100_000;
+/// How many bytes one lesson may grow to with its snippets included.
+pub const MAX_EXPANDED_BYTES: usize = 16 << 20;
 
 /// Where snippets come from: `snippets/NAME.md` in the course folder.
 pub struct Snippets<'a> {
@@ -63,11 +65,11 @@ impl Snippets<'_> {
         let rel = PathBuf::from("snippets").join(format!("{name}.md"));
         match crate::source::read_text(self.course_dir, &rel) {
             Ok(t) => Ok((rel, t)),
-            Err(crate::source::ReadError::Escape(e)) => Err(e.to_string()),
             Err(crate::source::ReadError::NotUtf8(d)) => Err(d.message),
             Err(crate::source::ReadError::Io(_)) => {
                 Err(format!("no snippet file {}", rel.display()))
             }
+            Err(other) => Err(other.to_string()),
         }
     }
 }
@@ -87,8 +89,14 @@ fn is_snippet_name(name: &str) -> bool {
 struct Expansion {
     /// The snippets being included, outermost first, to tell loops from repeats.
     stack: Vec<String>,
-    /// Lines spliced in so far.
+    /// Lines and bytes spliced in so far.
     lines: usize,
+    bytes: usize,
+    /// Set once the lesson has reached a limit: later includes are skipped without a
+    /// diagnostic each.
+    exhausted: bool,
+    /// Snippets read so far, each read from disk once however often it is included.
+    loaded: std::collections::HashMap<String, Result<(PathBuf, std::rc::Rc<str>), String>>,
 }
 
 /// Parses `text` (which starts at `first_line` of `file`) into blocks.
@@ -107,6 +115,9 @@ pub fn parse(
     let mut expansion = Expansion {
         stack: Vec::new(),
         lines: lines.len(),
+        bytes: text.len(),
+        exhausted: false,
+        loaded: Default::default(),
     };
     let mut p = Parser {
         snippets,
@@ -148,7 +159,20 @@ impl Parser<'_, '_, '_> {
             ));
             return Vec::new();
         }
-        let (path, text) = match self.snippets.load(name) {
+        if self.expansion.exhausted {
+            return Vec::new();
+        }
+        let loaded = self
+            .expansion
+            .loaded
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                self.snippets
+                    .load(name)
+                    .map(|(path, text)| (path, std::rc::Rc::from(text)))
+            })
+            .clone();
+        let (path, text) = match loaded {
             Ok(loaded) => loaded,
             Err(msg) => {
                 self.diags.push(fail(
@@ -159,12 +183,25 @@ impl Parser<'_, '_, '_> {
                 return Vec::new();
             }
         };
+        if self.expansion.bytes + text.len() > MAX_EXPANDED_BYTES {
+            self.expansion.exhausted = true;
+            self.diags.push(fail(
+                "snippet-too-large",
+                format!(
+                    "including snippet `{name}` here would make the lesson larger than {} MB",
+                    MAX_EXPANDED_BYTES >> 20
+                ),
+                "include fewer or smaller snippets, or split the lesson",
+            ));
+            return Vec::new();
+        }
         let inner: Vec<(usize, &str)> = text
             .split('\n')
             .enumerate()
             .map(|(i, l)| (i + 1, l))
             .collect();
         if self.expansion.lines + inner.len() > MAX_EXPANDED_LINES {
+            self.expansion.exhausted = true;
             self.diags.push(fail(
                 "snippet-too-large",
                 format!(
@@ -174,6 +211,7 @@ impl Parser<'_, '_, '_> {
             ));
             return Vec::new();
         }
+        self.expansion.bytes += text.len();
         self.expansion.lines += inner.len();
         self.expansion.stack.push(name.to_string());
         let blocks = self.parse_lines(&inner, &path, 0);
@@ -481,6 +519,28 @@ mod tests {
             })
             .sum();
         assert!(kept <= MAX_EXPANDED_LINES, "{kept}");
+    }
+
+    #[test]
+    fn a_long_one_line_snippet_included_many_times_is_bounded_in_bytes() {
+        let big = "x".repeat(1 << 20);
+        let lesson = "{{> big }}\n".repeat(50_000);
+        let started = std::time::Instant::now();
+        let (blocks, d) = with_snippets(&[("big.md", &big)], &lesson);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        assert!(
+            d.iter()
+                .any(|d| d.code == "snippet-too-large" && d.message.contains("MB")),
+            "{d:?}"
+        );
+        let kept: usize = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Markdown { text, .. } => text.len(),
+                _ => 0,
+            })
+            .sum();
+        assert!(kept <= MAX_EXPANDED_BYTES, "{kept}");
     }
 
     #[test]

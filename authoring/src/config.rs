@@ -431,6 +431,17 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
             .help("the pass mark is a percentage from 0 to 100"),
         );
     }
+    if !is_language_tag(&c.language) {
+        diags.push(
+            Diagnostic::error(
+                "invalid-language",
+                FILE_NAME,
+                format!("`{}` is not a language tag", c.language),
+            )
+            .at(keys.line_of("", "language"), 1)
+            .help("write the language as a BCP 47 tag, such as \"en-GB\" or \"cy-GB\""),
+        );
+    }
     if let Some(colour) = &c.theme.primary_colour
         && !is_hex_colour(colour)
     {
@@ -565,6 +576,16 @@ pub fn is_slug(s: &str) -> bool {
 
 pub fn is_variable_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A BCP 47 language tag's shape: a 2-3 letter language, then `-` and 1-8 letters or
+/// digits per subtag (`en-GB`, `cy`, `zh-Hant-TW`).
+pub fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let lang = parts.next().unwrap_or("");
+    (2..=3).contains(&lang.len())
+        && lang.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn is_hex_colour(s: &str) -> bool {
@@ -779,6 +800,30 @@ lessons = ["lessons/a.md"]
         let mut lines: Vec<usize> = d.iter().map(|d| d.position.line).collect();
         lines.sort();
         assert_eq!(lines, [5, 8, 15], "{d:?}");
+    }
+
+    #[test]
+    fn the_language_must_be_a_language_tag() {
+        for (lang, ok) in [
+            ("en-GB", true),
+            ("cy", true),
+            ("zh-Hant-TW", true),
+            ("日本語", false),
+            ("e", false),
+            ("en_GB", false),
+            ("en-", false),
+        ] {
+            let text = GOOD.replace(
+                "version = \"1.0.0\"",
+                &format!("version = \"1.0.0\"\nlanguage = \"{lang}\""),
+            );
+            let mut d = Diagnostics::default();
+            parse(&text, &mut d);
+            let flagged = d
+                .iter()
+                .any(|d| d.code == "invalid-language" && d.position.line == 5);
+            assert_eq!(flagged, !ok, "{lang}: {d:?}");
+        }
     }
 
     #[test]

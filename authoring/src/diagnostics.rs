@@ -228,7 +228,10 @@ impl<'a> SourceCache<'a> {
     /// Line `line_no` (from 1) of `file`, without its line ending.
     fn line(&mut self, file: &Path, line_no: usize) -> Option<&str> {
         let (text, starts) = self.files.entry(file.to_path_buf()).or_insert_with(|| {
-            let bytes = std::fs::read(self.dir.join(file)).unwrap_or_default();
+            // Through the same guard as every other read: a diagnostic never shows a
+            // line of a file from outside the course.
+            let bytes = crate::source::read_prefix(self.dir, file, crate::source::MAX_SOURCE_BYTES)
+                .unwrap_or_default();
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let mut starts = vec![0];
             starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));

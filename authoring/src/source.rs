@@ -101,6 +101,14 @@ pub fn load(
                     );
                     continue;
                 }
+                Err(e @ (ReadError::NotAFile(_) | ReadError::TooLarge(_))) => {
+                    diags.push(
+                        Diagnostic::error("bad-lesson-file", config::FILE_NAME, format!("lesson {e}"))
+                            .at(named_at, 1)
+                            .help("a lesson is a Markdown file of ordinary size; split a very long lesson into several"),
+                    );
+                    continue;
+                }
                 Err(_) => {
                     diags.push(
                         Diagnostic::error("missing-lesson", config::FILE_NAME, format!("lesson file `{rel}` does not exist"))
@@ -140,6 +148,10 @@ pub fn load(
     })
 }
 
+/// The largest source file (lesson, snippet, `course.toml`) the compiler reads: far more
+/// than any real lesson, and small enough that a hostile one cannot exhaust memory.
+pub const MAX_SOURCE_BYTES: u64 = 8 << 20;
+
 /// Why a source file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -148,16 +160,42 @@ pub enum ReadError {
     /// The path leads outside the course folder (climbing out, absolute, or a link).
     #[error("{0}")]
     Escape(#[from] crate::fsguard::Escape),
+    /// A folder, a pipe or a device rather than a file.
+    #[error("`{0}` is not a file")]
+    NotAFile(PathBuf),
+    #[error("`{0}` is larger than {max} MB", max = MAX_SOURCE_BYTES >> 20)]
+    TooLarge(PathBuf),
     /// The file is not UTF-8; the diagnostic says where.
     #[error("{}", .0.message)]
     NotUtf8(Diagnostic),
 }
 
-/// Reads a text source of the course (`rel` is relative to `dir`), never from outside
-/// the course folder (see [`crate::fsguard`]). A file that is not UTF-8 is reported with
-/// the byte, line and column where it stops being UTF-8.
+/// Opens a file of the course for reading, never outside the course folder (see
+/// [`crate::fsguard`]) and never a pipe or device, which could block or never end.
+pub fn open_source(dir: &Path, rel: &Path) -> Result<std::fs::File, ReadError> {
+    let path = crate::fsguard::open_inside(dir, rel)?;
+    if !std::fs::metadata(&path)?.is_file() {
+        return Err(ReadError::NotAFile(rel.to_path_buf()));
+    }
+    Ok(std::fs::File::open(path)?)
+}
+
+/// The first `n` bytes of a course file (fewer if it is shorter).
+pub fn read_prefix(dir: &Path, rel: &Path, n: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    open_source(dir, rel)?.take(n).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads a text source of the course (`rel` is relative to `dir`): only inside the course
+/// folder, only a regular file, at most [`MAX_SOURCE_BYTES`]. A file that is not UTF-8 is
+/// reported with the byte, line and column where it stops being UTF-8.
 pub fn read_text(dir: &Path, rel: &Path) -> Result<String, ReadError> {
-    let bytes = std::fs::read(crate::fsguard::open_inside(dir, rel)?)?;
+    let bytes = read_prefix(dir, rel, MAX_SOURCE_BYTES + 1)?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(ReadError::TooLarge(rel.to_path_buf()));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();

@@ -44,15 +44,27 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     let mut templates: BTreeMap<String, (String, Option<PathBuf>)> = BTreeMap::new();
     let mut assets: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
     read_builtin(DEFAULT, &mut templates, &mut assets);
-    let folder = course_dir.join(name);
+    let folder = crate::fsguard::open_inside(course_dir, Path::new(name));
     if THEMES.get_dir(name).is_some() && !name.contains('/') {
         if name != DEFAULT {
             assets.clear();
             read_builtin(name, &mut templates, &mut assets);
         }
-    } else if folder.is_dir() {
+    } else if let Err(e) = folder {
+        diags.push(
+            Diagnostic::error("theme-file", crate::config::FILE_NAME, format!("theme {e}"))
+                .help("name a built-in theme or a theme folder inside the course"),
+        );
+        return None;
+    } else if folder.as_ref().is_ok_and(|f| f.is_dir()) {
         assets.clear();
-        read_folder(&folder, Path::new(name), &mut templates, &mut assets, diags);
+        read_folder(
+            course_dir,
+            Path::new(name),
+            &mut templates,
+            &mut assets,
+            diags,
+        );
     } else {
         let known = builtin_names();
         let mut d = Diagnostic::error(
@@ -71,16 +83,7 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
         diags.push(d);
         return None;
     }
-    let overrides = course_dir.join("templates");
-    if overrides.is_dir() {
-        let mut ignored = BTreeMap::new();
-        read_folder_templates(
-            &overrides,
-            Path::new("templates"),
-            &mut templates,
-            &mut ignored,
-        );
-    }
+    read_folder_templates(course_dir, Path::new("templates"), &mut templates, diags);
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
     let list: Vec<(String, String)> = templates
@@ -138,63 +141,94 @@ fn read_builtin(
 }
 
 fn read_folder(
-    folder: &Path,
-    shown_as: &Path,
+    course_dir: &Path,
+    rel: &Path,
     templates: &mut BTreeMap<String, (String, Option<PathBuf>)>,
     assets: &mut BTreeMap<PathBuf, Vec<u8>>,
     diags: &mut Diagnostics,
 ) {
-    read_folder_templates(
-        &folder.join("templates"),
-        &shown_as.join("templates"),
-        templates,
-        assets,
-    );
-    let stat = folder.join("static");
-    for e in walkdir::WalkDir::new(&stat)
+    read_folder_templates(course_dir, &rel.join("templates"), templates, diags);
+    for (inner, bytes) in course_folder(course_dir, &rel.join("static"), diags) {
+        assets.insert(inner, bytes);
+    }
+}
+
+fn read_folder_templates(
+    course_dir: &Path,
+    rel: &Path,
+    templates: &mut BTreeMap<String, (String, Option<PathBuf>)>,
+    diags: &mut Diagnostics,
+) {
+    for (inner, bytes) in course_folder(course_dir, rel, diags) {
+        let shown = rel.join(&inner);
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let name = inner.to_string_lossy().replace('\\', "/");
+                templates.insert(name, (text, Some(shown)));
+            }
+            Err(_) => diags.push(
+                Diagnostic::error("theme-file", shown, "a template must be UTF-8 text")
+                    .help("save the template as UTF-8"),
+            ),
+        }
+    }
+}
+
+/// Every file in the course's folder `rel` (path inside it, bytes), read only if the
+/// folder and everything in it are real files and folders inside the course: a theme
+/// or template folder cannot publish files from elsewhere through a link.
+fn course_folder(
+    course_dir: &Path,
+    rel: &Path,
+    diags: &mut Diagnostics,
+) -> Vec<(PathBuf, Vec<u8>)> {
+    let folder = match crate::fsguard::open_inside(course_dir, rel) {
+        Ok(f) => f,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("theme-file", rel, e.to_string())
+                    .help("keep the theme's files inside the course folder as real files"),
+            );
+            return Vec::new();
+        }
+    };
+    if !folder.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for e in walkdir::WalkDir::new(&folder)
+        .follow_links(false)
+        .follow_root_links(false)
         .sort_by_file_name()
         .into_iter()
         .flatten()
     {
-        if e.file_type().is_file() {
-            let rel = e
-                .path()
-                .strip_prefix(&stat)
-                .unwrap_or(e.path())
-                .to_path_buf();
+        let inner = e
+            .path()
+            .strip_prefix(&folder)
+            .unwrap_or(e.path())
+            .to_path_buf();
+        if e.file_type().is_symlink() {
+            diags.push(
+                Diagnostic::error(
+                    "theme-file",
+                    rel.join(&inner),
+                    "is a symbolic link; a theme may only use real files inside the course folder",
+                )
+                .help("copy the file into the theme instead of linking to it"),
+            );
+        } else if e.file_type().is_file() {
             match std::fs::read(e.path()) {
-                Ok(b) => {
-                    assets.insert(rel, b);
-                }
+                Ok(b) => files.push((inner, b)),
                 Err(err) => diags.push(Diagnostic::error(
                     "theme-file",
-                    shown_as.join("static").join(&rel),
+                    rel.join(&inner),
                     format!("cannot read: {err}"),
                 )),
             }
         }
     }
-}
-
-fn read_folder_templates(
-    dir: &Path,
-    shown_as: &Path,
-    templates: &mut BTreeMap<String, (String, Option<PathBuf>)>,
-    _assets: &mut BTreeMap<PathBuf, Vec<u8>>,
-) {
-    for e in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-    {
-        if e.file_type().is_file()
-            && let Ok(text) = std::fs::read_to_string(e.path())
-        {
-            let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
-            let name = rel.to_string_lossy().replace('\\', "/");
-            templates.insert(name, (text, Some(shown_as.join(rel))));
-        }
-    }
+    files
 }
 
 /// A Tera error with its causes, which hold the useful part.

@@ -285,7 +285,7 @@ impl PageRenderer<'_, '_> {
                 h,
                 "<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"Captions\" default>",
                 escape(&cap),
-                escape(&lang[..2.min(lang.len())])
+                escape(lang.split('-').next().unwrap_or(lang))
             );
         }
         if let Some(u) = &url {
@@ -327,9 +327,13 @@ impl PageRenderer<'_, '_> {
             );
             return None;
         }
+        let url = self.local_file(rel, MediaKind::Media, file, Position { line, column: 1 })?;
+        // Only the start is needed, read only once the file is known to be the course's own.
         let path = self.resolve(rel, file);
-        if let Ok(text) = std::fs::read_to_string(self.site.course.dir.join(&path))
-            && !text.trim_start_matches('\u{feff}').starts_with("WEBVTT")
+        if let Ok(start) = crate::source::read_prefix(&self.site.course.dir, &path, 16)
+            && !String::from_utf8_lossy(&start)
+                .trim_start_matches('\u{feff}')
+                .starts_with("WEBVTT")
         {
             self.diags.push(
                 Diagnostic::error(
@@ -341,7 +345,7 @@ impl PageRenderer<'_, '_> {
                 .help("a WebVTT file's first line is `WEBVTT`"),
             );
         }
-        self.local_file(rel, MediaKind::Media, file, Position { line, column: 1 })
+        Some(url)
     }
 
     /// Copies a local file into the output and returns its URL, or reports it missing.

@@ -590,10 +590,20 @@ fn check_dimensions(w: u32, h: u32) -> Result<(), String> {
 /// least `min_w` × `min_h` (JPEG: 1/2, 1/4 or 1/8 through DCT scaling), so a check or a
 /// large reduction does not pay for pixels it throws away.
 fn decode_at_least(bytes: &[u8], min_w: u32, min_h: u32) -> Result<image::DynamicImage, String> {
-    if image::guess_format(bytes).ok() == Some(image::ImageFormat::Jpeg)
-        && let Some(img) = decode_jpeg_scaled(bytes, min_w, min_h)?
-    {
-        return Ok(img);
+    if image::guess_format(bytes).ok() == Some(image::ImageFormat::Jpeg) {
+        if let Some(img) = decode_jpeg_scaled(bytes, min_w, min_h)? {
+            return Ok(img);
+        }
+        if let Some(img) = decode_jpeg_strict(bytes) {
+            return Ok(img);
+        }
+        // Not strictly to the standard: accepted only if a second decoder reads all of
+        // its data (both refuse a file cut short), then decoded leniently below.
+        jpeg_decoder::Decoder::new(std::io::Cursor::new(bytes))
+            .decode()
+            .map_err(|e| {
+                format!("the image cannot be decoded (is it damaged or cut short?): {e}")
+            })?;
     }
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
@@ -606,6 +616,21 @@ fn decode_at_least(bytes: &[u8], min_w: u32, min_h: u32) -> Result<image::Dynami
     reader
         .decode()
         .map_err(|e| format!("the image cannot be decoded (is it damaged or cut short?): {e}"))
+}
+
+/// A JPEG decoded at full size by the fast decoder in strict mode (which refuses a file
+/// cut short), or `None` if it refuses the file.
+fn decode_jpeg_strict(bytes: &[u8]) -> Option<image::DynamicImage> {
+    let opts = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(MAX_IMAGE_SIDE as usize)
+        .set_max_height(MAX_IMAGE_SIDE as usize)
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB);
+    let mut d =
+        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), opts);
+    let pixels = d.decode().ok()?;
+    let (w, h) = d.dimensions()?;
+    image::RgbImage::from_raw(w as u32, h as u32, pixels).map(image::DynamicImage::ImageRgb8)
 }
 
 /// A JPEG decoded at reduced scale, or `None` when no reduction is possible (then the
@@ -797,6 +822,16 @@ mod tests {
         assert_eq!(header_dimensions(cut).unwrap(), (300, 200));
         let e = decode_at_least(cut, 1, 1).unwrap_err();
         assert!(e.contains("cannot be decoded"), "{e}");
+    }
+
+    #[test]
+    fn a_cut_short_jpeg_is_refused_at_every_scale() {
+        let bytes = jpeg(1600, 1200);
+        let cut = &bytes[..bytes.len() / 2];
+        assert_eq!(header_dimensions(cut).unwrap(), (1600, 1200));
+        for (w, h) in [(1, 1), (800, 600), (1280, 960)] {
+            assert!(decode_at_least(cut, w, h).is_err(), "{w}×{h}");
+        }
     }
 
     #[test]

@@ -219,3 +219,31 @@ fn launch_page(meta: &PackageMeta, version: &str) -> String {
         adapter = ADAPTER_PATH,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packages_a_site_held_in_memory() {
+        let mut site = SiteFiles::new();
+        site.insert(
+            "index.html".into(),
+            b"<!DOCTYPE html><title>x</title>".to_vec(),
+        );
+        site.insert("media/a b.png".into(), vec![1, 2, 3]);
+        let meta = PackageMeta::example();
+        for format in Format::ALL {
+            let p = package(&site, &meta, format).unwrap();
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&p.bytes)).unwrap();
+            assert!(zip.by_name("index.html").is_ok(), "{format:?}");
+            assert!(zip.by_name("media/a b.png").is_ok(), "{format:?}");
+            assert_eq!(
+                zip.by_name("imsmanifest.xml").is_ok(),
+                format != Format::Web
+            );
+        }
+        // The caller's files are not changed.
+        assert_eq!(site.len(), 2);
+    }
+}

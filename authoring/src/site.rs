@@ -197,7 +197,6 @@ pub fn build(dir: &Path, out: &Path, opts: &BuildOptions) -> Result<BuildReport,
         return Err(BuildError::Invalid(diags));
     };
     diags.sort();
-    check_output(dir, out, &sources(&prepared))?;
     let files = write(&prepared, out)?;
     Ok(BuildReport {
         out_dir: out.to_path_buf(),
@@ -361,8 +360,9 @@ fn zip_name(p: &Path) -> String {
 /// Writes a prepared course into `out`. Files whose contents are unchanged are not
 /// rewritten; files an earlier build wrote (as its [`BUILD_MANIFEST`] lists) that this one
 /// no longer makes are removed, and nothing else ever is. Nothing is written or removed
-/// through a symbolic link inside `out`. Callers check `out` with [`check_output`] first.
+/// through a symbolic link inside `out`, and `out` itself must pass [`check_output`].
 pub fn write(p: &Prepared, out: &Path) -> Result<usize, BuildError> {
+    check_output(&p.course.dir, out, &sources(p))?;
     let werr = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BuildError::Write { path, source }

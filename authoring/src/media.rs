@@ -181,11 +181,13 @@ impl Media {
                 });
             }
             *self.queue.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
-            let r = f();
-            // Dropping the sender lets the workers finish the queue and stop.
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            // Dropping the sender lets the workers finish the queue and stop (also when
+            // `f` panicked, so the scope is not left waiting for them).
             self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
             r
         })
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 
     fn entry(&self, rel: &Path, want_dims: bool) -> Result<Entry, String> {

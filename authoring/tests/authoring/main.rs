@@ -7,8 +7,6 @@ mod diagnostics;
 mod hostile_sources;
 mod media_safety;
 mod output_safety;
-mod media_safety;
-mod output_safety;
 mod render;
 mod robustness;
 mod samples;

@@ -111,6 +111,9 @@ pub struct Media {
     course_dir: PathBuf,
     /// Make scaled copies while decoding (a build), or only decode (a check).
     produce: bool,
+    /// Whether `.course-cache/` may be used: it must be a real folder inside the course
+    /// (or not exist yet), never a link that would make a build read or write elsewhere.
+    cache_ok: Result<(), String>,
     state: Mutex<State>,
     queue: Mutex<Option<mpsc::Sender<Task>>>,
 }
@@ -127,13 +130,23 @@ impl Media {
     }
 
     fn with_mode(course_dir: &Path, produce: bool) -> Self {
-        let index = std::fs::read(course_dir.join(CACHE_DIR).join("index.json"))
+        let cache_ok = fsguard::open_inside(course_dir, &Path::new(CACHE_DIR).join("images"))
+            .map(|_| ())
+            .map_err(|e| {
+                format!("cannot use the image cache: {e}; delete `{CACHE_DIR}` and build again")
+            });
+        let index = cache_ok
+            .as_ref()
             .ok()
+            .and_then(|()| {
+                fsguard::read_inside(course_dir, &Path::new(CACHE_DIR).join("index.json")).ok()
+            })
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
         Self {
             course_dir: course_dir.to_path_buf(),
             produce,
+            cache_ok,
             state: Mutex::new(State {
                 index,
                 ..State::default()
@@ -303,7 +316,7 @@ impl Media {
             s.submitted.insert(rel.to_path_buf())
         };
         let scaled_missing = scale_to
-            .is_some_and(|(w, _)| self.produce && !self.cache_path(&e.hash, w, rel).exists());
+            .is_some_and(|(w, _)| self.produce && !is_cached(&self.cache_path(&e.hash, w, rel)));
         if first && (!e.decoded || scaled_missing) {
             let task = Task {
                 rel: rel.to_path_buf(),
@@ -377,7 +390,7 @@ impl Media {
             .index
             .get(&key_of(&task.rel))
             .is_some_and(|e| e.decoded && e.hash == task.hash);
-        let need_scaled = cached.as_ref().is_some_and(|c| !c.exists());
+        let need_scaled = cached.as_ref().is_some_and(|c| !is_cached(c));
         if decoded && !need_scaled {
             return Ok(());
         }
@@ -390,6 +403,7 @@ impl Media {
         check_dimensions(w, h)?;
         match (cached, task.scale_to) {
             (Some(cached), Some((tw, th))) if need_scaled => {
+                self.cache_ok.clone()?;
                 let img = decode_at_least(&bytes, tw, th)?;
                 let out = scale_and_encode(img, tw, th, &task.rel)?;
                 write_atomically(&self.cache_dir(), &cached, &out)
@@ -401,8 +415,9 @@ impl Media {
 
     /// The scaled copy of an image, made now if it is not in the cache.
     fn scaled(&self, src: &Path, hash: &str, width: u32, height: u32) -> Result<PathBuf, String> {
+        self.cache_ok.clone()?;
         let cached = self.cache_path(hash, width, src);
-        if !cached.exists() {
+        if !is_cached(&cached) {
             let bytes = fsguard::read_inside(&self.course_dir, src).map_err(|e| e.to_string())?;
             let (w, h) = header_dimensions(&bytes)?;
             check_dimensions(w, h)?;
@@ -526,7 +541,7 @@ impl Media {
     /// next build slower.
     pub fn save_index(&self) {
         let mut s = self.lock();
-        if !s.index_dirty {
+        if !s.index_dirty || self.cache_ok.is_err() {
             return;
         }
         let dir = self.course_dir.join(CACHE_DIR);
@@ -559,6 +574,12 @@ fn source_of(job: &Job) -> &Path {
 }
 
 /// The extension of an image's scaled copy: PNG stays PNG, JPEG is JPEG.
+/// A cached file is used only if it is a regular file: a link planted in the cache is
+/// taken for a miss and replaced (the rename replaces the link, not what it points to).
+fn is_cached(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+}
+
 fn scaled_ext(rel: &Path) -> String {
     rel.extension()
         .and_then(|e| e.to_str())
@@ -733,7 +754,7 @@ fn scale_and_encode(
 /// Writes `bytes` to `path` through a temporary file of a name no other writer uses
 /// (this process's id and a counter) and a rename, so parallel workers and parallel
 /// builds never see, or leave, a half-written file.
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     std::fs::create_dir_all(dir)?;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -85,9 +85,13 @@ pub fn package(
     let mut written = Vec::new();
     for p in packages {
         let path = out.join(&p.file_name);
-        std::fs::write(&path, &p.bytes).map_err(|source| PackagingError::Write {
-            path: path.clone(),
-            source,
+        // Written beside, then renamed into place: a half-written zip is never left
+        // behind, and a link planted at the name is replaced, not followed.
+        crate::media::write_atomically(out, &path, &p.bytes).map_err(|source| {
+            PackagingError::Write {
+                path: path.clone(),
+                source,
+            }
         })?;
         written.push(Written {
             format: p.format,

@@ -366,3 +366,97 @@ fn glossary_terms_beside_letters_that_change_length_are_not_a_panic() {
     let run = check_within(&f, Duration::from_secs(30));
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_planted_image_cache_cannot_read_or_write_outside_the_course() {
+    // An image wide enough to be scaled, so the build uses the cache.
+    let wide = |f: &Fixture| {
+        let img = image::RgbImage::from_fn(2600, 60, |x, _| image::Rgb([(x % 256) as u8, 90, 160]));
+        img.save(f.path().join("media/wide.png")).unwrap();
+        f.edit(
+            "lessons/first.md",
+            "Welcome to",
+            "![A wide banner](../media/wide.png)\n\nWelcome to",
+        );
+    };
+    let outside = tempfile::tempdir().unwrap();
+    // The whole cache folder as a link out of the course: refused, nothing written there.
+    let f = Fixture::new("minimal");
+    wide(&f);
+    std::os::unix::fs::symlink(outside.path(), f.path().join(".course-cache")).unwrap();
+    let run = f.course(&["build", "-o", "_site"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("image cache"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    // A cached scaled copy planted as a link: taken for a miss, the link replaced.
+    let f = Fixture::new("minimal");
+    wide(&f);
+    f.course(&["build", "-o", "_site"]).assert_ok();
+    std::fs::write(outside.path().join("secret"), "SECRET-FROM-OUTSIDE").unwrap();
+    let images = f.path().join(".course-cache/images");
+    let mut planted = 0;
+    for e in std::fs::read_dir(&images).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        std::fs::remove_file(e.path()).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), e.path()).unwrap();
+        planted += 1;
+    }
+    assert!(planted > 0, "the wide image should be cached");
+    std::fs::remove_dir_all(f.path().join("_site")).unwrap();
+    f.course(&["build", "-o", "_site"]).assert_ok();
+    let mut leaked = false;
+    for e in walkdir_files(&f.path().join("_site")) {
+        leaked |= std::fs::read(&e)
+            .unwrap()
+            .windows(19)
+            .any(|w| w == b"SECRET-FROM-OUTSIDE");
+    }
+    assert!(!leaked, "a planted cache link was published");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_package_name_planted_as_a_link_is_replaced_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.zip");
+    std::fs::write(&victim, "KEEP").unwrap();
+    let f = Fixture::new("minimal");
+    let first = f.course(&["package", "--format", "web", "-o", "_packages"]);
+    first.assert_ok();
+    let zips: Vec<_> = std::fs::read_dir(f.path().join("_packages"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(zips.len(), 1, "{zips:?}");
+    std::fs::remove_file(&zips[0]).unwrap();
+    std::os::unix::fs::symlink(&victim, &zips[0]).unwrap();
+    f.course(&["package", "--format", "web", "-o", "_packages"])
+        .assert_ok();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "KEEP");
+    assert!(
+        !std::fs::symlink_metadata(&zips[0])
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+fn walkdir_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}

@@ -279,3 +279,20 @@ fn files_listed_outside_the_package_are_reported() {
     assert!(f.message.contains("../../etc/passwd"), "{}", f.message);
     assert!(!i.findings.iter().any(|f| f.code == "missing-files"));
 }
+
+#[test]
+fn a_manifest_over_its_limit_is_refused_before_it_is_read() {
+    let padded = format!("{MANIFEST}<!--{}-->", "x".repeat(4096));
+    let bytes = zip_of(&[
+        ("imsmanifest.xml", padded.as_bytes()),
+        ("index.html", b"<p>hi</p>"),
+    ]);
+    let limits = Limits {
+        max_manifest_bytes: 1024,
+        ..Limits::default()
+    };
+    let refused = refusal(bytes.clone(), &limits);
+    assert_eq!(refused.code.as_str(), "manifest-too-large", "{refused}");
+    // The same package is fine under the default limit.
+    inspect_zip(Cursor::new(bytes), &Limits::default()).expect("accepted");
+}

@@ -4,7 +4,8 @@
 //!   zip, with the tracking adapter, launch page and manifest; size and suspend-data
 //!   budgets checked.
 //! - [`manifest`]: `imsmanifest.xml` for SCORM 1.2 and 2004 4th Edition.
-//! - [`archive`]: reproducible zips and their SHA-256.
+//! - [`archive`]: reproducible zips and their SHA-256, and [`archive::CheckedArchive`],
+//!   the one reader for untrusted zips (every entry checked, then read under limits).
 //! - [`inspect`]: reading any third-party package, tolerant of real tools' deviations and
 //!   strict about hostile input.
 //! - [`cmi`]: the SCORM 1.2 and 2004 run-time data models: elements, types, ranges,

@@ -501,12 +501,21 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
     }
 }
 
-/// Replaces `{{ name }}` in `text` with `vars`; names with no value are passed to
-/// `unknown` and left as written.
+/// What [`expand_variables`] could not expand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableProblem<'a> {
+    /// `{{ name }}` with no such variable (left as written).
+    Unknown(&'a str),
+    /// A `{{` with no `}}` after it (left as written).
+    Unclosed,
+}
+
+/// Replaces `{{ name }}` in `text` with `vars`. Names with no value, and a `{{` never
+/// closed, are passed to `problem` and left as written.
 pub fn expand_variables(
     text: &str,
     vars: &BTreeMap<String, String>,
-    mut unknown: impl FnMut(&str),
+    mut problem: impl FnMut(VariableProblem<'_>),
 ) -> String {
     if !text.contains("{{") {
         return text.to_string();
@@ -517,13 +526,15 @@ pub fn expand_variables(
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            break;
+            problem(VariableProblem::Unclosed);
+            out.push_str(&rest[start..]);
+            return out;
         };
         let name = after[..end].trim();
         match vars.get(name) {
             Some(v) => out.push_str(v),
             None => {
-                unknown(name);
+                problem(VariableProblem::Unknown(name));
                 out.push_str(&rest[start..start + end + 4]);
             }
         }
@@ -531,6 +542,61 @@ pub fn expand_variables(
     }
     out.push_str(rest);
     out
+}
+
+/// The diagnostic for a variable that could not be expanded in `file`; `what` says where
+/// (a config key, or nothing in a lesson).
+pub fn variable_problem(
+    problem: VariableProblem<'_>,
+    file: &Path,
+    what: &str,
+    vars: &BTreeMap<String, String>,
+) -> Diagnostic {
+    match problem {
+        VariableProblem::Unknown(name) => Diagnostic::error(
+            "unknown-variable",
+            file,
+            format!("unknown variable `{name}`{what}"),
+        )
+        .suggest(
+            name,
+            vars.keys().map(String::as_str),
+            format!("define it in course.toml under [variables]: {name} = \"…\""),
+        ),
+        VariableProblem::Unclosed => Diagnostic::error(
+            "unclosed-variable",
+            file,
+            format!("`{{{{` is never closed with `}}}}`{what}"),
+        )
+        .help("write a variable as {{ name }}; to show braces, put them in `code`"),
+    }
+}
+
+/// Checks variables' values once `--set` has replaced some: a value is used as written,
+/// so `{{` inside one would be published literally; and `--set` may only set variables
+/// the course has.
+pub fn check_variables(
+    c: &CourseConfig,
+    overrides: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) {
+    for (name, value) in &c.variables {
+        if value.contains("{{") {
+            let origin = if overrides.contains_key(name) {
+                format!("`--set {name}=…`")
+            } else {
+                format!("variable `{name}`")
+            };
+            diags.push(
+                Diagnostic::error(
+                    "variable-in-variable",
+                    FILE_NAME,
+                    format!("the value of {origin} holds `{{{{`: variables are not expanded inside variables"),
+                )
+                .help("write the value out in full"),
+            );
+        }
+    }
 }
 
 /// Expands variables in the text fields of `[theme]`, the summary and audience, so branding can
@@ -549,18 +615,13 @@ pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
         }
     }
     for (key, value) in fields {
-        *value = expand_variables(value, &vars, |name| {
-            let mut d = Diagnostic::error(
-                "unknown-variable",
-                FILE_NAME,
-                format!("unknown variable `{name}` in `{key}`"),
-            );
-            d = d.suggest(
-                name,
-                vars.keys().map(String::as_str),
-                format!("define it under [variables]: {name} = \"…\""),
-            );
-            diags.push(d);
+        *value = expand_variables(value, &vars, |problem| {
+            diags.push(variable_problem(
+                problem,
+                Path::new(FILE_NAME),
+                &format!(" in `{key}`"),
+                &vars,
+            ));
         });
     }
 }
@@ -800,6 +861,17 @@ lessons = ["lessons/a.md"]
         let mut lines: Vec<usize> = d.iter().map(|d| d.position.line).collect();
         lines.sort();
         assert_eq!(lines, [5, 8, 15], "{d:?}");
+    }
+
+    #[test]
+    fn an_unclosed_variable_is_reported_and_the_text_kept_once() {
+        let vars = BTreeMap::from([("trust".to_string(), "Leeds".to_string())]);
+        let mut problems = Vec::new();
+        let out = expand_variables("At {{ trust }} call {{ fire", &vars, |p| {
+            problems.push(format!("{p:?}"))
+        });
+        assert_eq!(out, "At Leeds call {{ fire");
+        assert_eq!(problems, ["Unclosed"]);
     }
 
     #[test]

@@ -65,8 +65,23 @@ pub fn load(
 ) -> Option<Course> {
     let mut config = config::load(dir, diags)?;
     for (k, v) in overrides {
+        if !config.variables.contains_key(k) {
+            diags.push(
+                Diagnostic::error(
+                    "unknown-variable",
+                    config::FILE_NAME,
+                    format!("`--set {k}=…` names no variable of this course"),
+                )
+                .suggest(
+                    k,
+                    config.variables.keys().map(String::as_str),
+                    format!("add it under [variables] in course.toml: {k} = \"…\""),
+                ),
+            );
+        }
         config.variables.insert(k.clone(), v.clone());
     }
+    config::check_variables(&config, overrides, diags);
     config::expand_config(&mut config, diags);
     let snippets = Snippets { course_dir: dir };
     let mut lessons: Vec<Lesson> = Vec::new();

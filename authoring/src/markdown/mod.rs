@@ -479,19 +479,8 @@ impl PageRenderer<'_, '_> {
     fn substitute(&mut self, text: &str, file: &Path, pos: Position) -> String {
         let vars = &self.site.course.config.variables;
         let diags = &mut *self.diags;
-        crate::config::expand_variables(text, vars, |name| {
-            let mut d = Diagnostic::error(
-                "unknown-variable",
-                file,
-                format!("unknown variable `{name}`"),
-            )
-            .at_pos(pos);
-            d = d.suggest(
-                name,
-                vars.keys().map(String::as_str),
-                format!("define it in course.toml under [variables]: {name} = \"…\""),
-            );
-            diags.push(d);
+        crate::config::expand_variables(text, vars, |problem| {
+            diags.push(crate::config::variable_problem(problem, file, "", vars).at_pos(pos));
         })
     }
 }

@@ -13,3 +13,4 @@ mod samples;
 mod scorm;
 mod serve;
 mod support;
+mod variables;

@@ -1,0 +1,62 @@
+//! Variables that cannot be expanded are diagnosed, never published as written.
+
+use crate::support::Fixture;
+
+#[test]
+fn an_unclosed_variable_is_an_error_at_its_line() {
+    let f = Fixture::new("minimal");
+    f.edit(
+        "lessons/first.md",
+        "Welcome to",
+        "Call {{ fire_number now.\n\nWelcome to",
+    );
+    let run = f.course(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_diagnostic(
+        "unclosed-variable",
+        "lessons/first.md",
+        5,
+        "is never closed",
+    );
+}
+
+#[test]
+fn a_variable_whose_value_holds_braces_is_an_error() {
+    let f = Fixture::new("minimal");
+    f.edit(
+        "course.toml",
+        "trust_name = \"Example Trust\"",
+        "trust_name = \"{{ org }} Trust\"",
+    );
+    let run = f.course(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[variable-in-variable]") && run.stderr.contains("trust_name"),
+        "{}",
+        run.stderr
+    );
+    // The same through --set.
+    let f = Fixture::new("minimal");
+    let run = f.course(&["check", "--set", "trust_name={{ x }}"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`--set trust_name=…`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn set_with_a_name_the_course_does_not_have_is_an_error() {
+    let f = Fixture::new("minimal");
+    let run = f.course(&["check", "--set", "trust_nme=Leeds"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`--set trust_nme=…` names no variable")
+            && run.stderr.contains("did you mean `trust_name`?"),
+        "{}",
+        run.stderr
+    );
+    f.course(&["check", "--set", "trust_name=Leeds"])
+        .assert_ok();
+}

@@ -249,6 +249,16 @@ pub fn is_inside(p: &Path) -> bool {
     true
 }
 
+/// Page ids whose `ID.html` the build or the packager writes itself: the contents page,
+/// the glossary, and the SCORM launch page (a lesson of that name would be overwritten,
+/// and the package could never be completed).
+pub fn is_reserved_page_id(id: &str) -> bool {
+    let launch = packager::manifest::LAUNCH_FILE
+        .strip_suffix(".html")
+        .unwrap_or(packager::manifest::LAUNCH_FILE);
+    ["index", "glossary", launch].contains(&id)
+}
+
 /// Parses one lesson's text: front matter between `---` lines, then the body.
 pub fn parse_lesson(
     text: &str,
@@ -333,12 +343,12 @@ pub fn parse_lesson(
         Some((v, _)) => v.clone(),
         None => slugify(stem),
     };
-    if id == "index" || id == "glossary" {
+    if is_reserved_page_id(&id) {
         diags.push(
             Diagnostic::error(
                 "reserved-page-id",
                 path,
-                format!("`{id}` is a page the course makes itself"),
+                format!("`{id}` is a page the course or its package makes itself"),
             )
             .at(fm.get("id").map(|(_, l)| *l).unwrap_or(1), 1)
             .help("rename the lesson file or give it another `id:`"),
@@ -525,6 +535,18 @@ mod tests {
         assert_eq!(d[0].message, "unknown front-matter key `sumary`");
         assert_eq!(d[0].position.line, 3);
         assert_eq!(d[0].help.as_deref(), Some("did you mean `summary`?"));
+    }
+
+    #[test]
+    fn pages_the_build_or_the_packager_write_are_reserved() {
+        for name in ["index", "glossary", "launch"] {
+            let mut d = Diagnostics::default();
+            let dir = std::env::temp_dir();
+            let s = Snippets { course_dir: &dir };
+            let path = PathBuf::from(format!("lessons/{name}.md"));
+            parse_lesson("---\ntitle: T\n---\n", &path, 0, &s, &mut d);
+            assert!(d.iter().any(|d| d.code == "reserved-page-id"), "{name}: {d:?}");
+        }
     }
 
     #[test]

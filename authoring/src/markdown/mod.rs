@@ -142,6 +142,8 @@ struct PageRenderer<'s, 'd> {
 /// What a span of events is inside of, for the checks that depend on context.
 #[derive(Default)]
 struct Ctx {
+    /// Just inside a plain `>` quote, whose first words may be a misspelt callout.
+    quote_opened: bool,
     /// An HTML block's lines, checked as one piece at its end (a tag may span lines).
     html_block: Option<(String, Position)>,
     in_heading: Option<(usize, String)>,
@@ -394,6 +396,28 @@ impl PageRenderer<'_, '_> {
                 Event::End(TagEnd::BlockQuote(Some(_))) => {
                     out.push(Event::Html(CowStr::from("</div>\n")))
                 }
+                Event::Start(Tag::BlockQuote(None)) => {
+                    ctx.quote_opened = true;
+                    out.push(Event::Start(Tag::BlockQuote(None)));
+                }
+                Event::Text(t)
+                    if std::mem::take(&mut ctx.quote_opened) && unknown_callout(&t).is_some() =>
+                {
+                    let word = unknown_callout(&t).unwrap_or_default();
+                    let d = Diagnostic::error(
+                        "unknown-callout",
+                        file,
+                        format!("`[!{word}]` is not a callout, so it would show as a plain quote"),
+                    )
+                    .at_pos(pos)
+                    .suggest(
+                        &word.to_ascii_uppercase(),
+                        CALLOUTS.iter().copied(),
+                        format!("the callouts are: {}", CALLOUTS.join(", ")),
+                    );
+                    self.diags.push(d);
+                    out.push(Event::Text(t));
+                }
                 Event::Start(Tag::Table(al)) => {
                     out.push(Event::Html(CowStr::from(
                         "<div class=\"course-table-wrapper\" role=\"region\" aria-label=\"Table\" tabindex=\"0\">\n",
@@ -494,6 +518,18 @@ fn heading_number(level: HeadingLevel) -> u8 {
         HeadingLevel::H5 => 5,
         HeadingLevel::H6 => 6,
     }
+}
+
+/// The callouts `> [!NAME]` can open (GitHub's five).
+const CALLOUTS: &[&str] = &["NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION"];
+
+/// The word of a quote that starts like a callout (`[!DANGER]`) but is not one.
+fn unknown_callout(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix("[!")?;
+    let (word, _) = rest.split_once(']')?;
+    let known = CALLOUTS.iter().any(|c| c.eq_ignore_ascii_case(word));
+    (!known && !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| word.to_string())
 }
 
 fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {

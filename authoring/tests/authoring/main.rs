@@ -1,6 +1,7 @@
 //! Integration tests of the `course` binary and the authoring library, run against
 //! fixture courses copied into temporary folders, and the samples.
 
+mod author_mistakes;
 mod browser;
 mod cli;
 mod diagnostics;
@@ -13,4 +14,3 @@ mod samples;
 mod scorm;
 mod serve;
 mod support;
-mod variables;

@@ -1,4 +1,5 @@
-//! Variables that cannot be expanded are diagnosed, never published as written.
+//! Mistakes authors make that used to pass silently: variables that cannot be expanded,
+//! callouts that do not exist. Each is now a diagnostic at its line.
 
 use crate::support::Fixture;
 
@@ -59,4 +60,28 @@ fn set_with_a_name_the_course_does_not_have_is_an_error() {
     );
     f.course(&["check", "--set", "trust_name=Leeds"])
         .assert_ok();
+}
+
+#[test]
+fn a_callout_that_does_not_exist_is_an_error_not_a_plain_quote() {
+    let f = Fixture::new("minimal");
+    f.edit(
+        "lessons/first.md",
+        "Welcome to",
+        "> [!DANGER]\n> Do not block fire doors.\n\n> [!WARNING]\n> Real callout.\n\n> Just a quote.\n\nWelcome to",
+    );
+    let run = f.course(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_diagnostic(
+        "unknown-callout",
+        "lessons/first.md",
+        5,
+        "`[!DANGER]` is not a callout",
+    );
+    assert_eq!(
+        run.stderr.matches("unknown-callout").count(),
+        1,
+        "{}",
+        run.stderr
+    );
 }

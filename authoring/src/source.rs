@@ -545,7 +545,10 @@ mod tests {
             let s = Snippets { course_dir: &dir };
             let path = PathBuf::from(format!("lessons/{name}.md"));
             parse_lesson("---\ntitle: T\n---\n", &path, 0, &s, &mut d);
-            assert!(d.iter().any(|d| d.code == "reserved-page-id"), "{name}: {d:?}");
+            assert!(
+                d.iter().any(|d| d.code == "reserved-page-id"),
+                "{name}: {d:?}"
+            );
         }
     }
 

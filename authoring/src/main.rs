@@ -137,6 +137,10 @@ fn main() -> ExitCode {
         .init();
     match run(cli) {
         Ok(code) => code,
+        Err(e) if e.is::<UsageError>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
@@ -144,9 +148,30 @@ fn main() -> ExitCode {
     }
 }
 
-fn course_dir(dir: Option<PathBuf>) -> PathBuf {
-    dir.unwrap_or_else(|| PathBuf::from("."))
+/// The course folder a command works on. A folder that does not exist is a usage
+/// error (exit 2) naming it, not a missing `course.toml`.
+fn course_dir(dir: Option<PathBuf>) -> Result<PathBuf, UsageError> {
+    let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    if dir.is_dir() {
+        Ok(dir)
+    } else if dir.exists() {
+        Err(UsageError(format!(
+            "{} is a file, not a course folder (a folder holding course.toml)",
+            dir.display()
+        )))
+    } else {
+        Err(UsageError(format!(
+            "there is no folder {}; `course new {}` creates a course there",
+            dir.display(),
+            dir.display()
+        )))
+    }
 }
+
+/// A mistake in how `course` was called: printed, then exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
 
 /// Prints diagnostics and says whether they stop the run.
 fn report(mut diags: Diagnostics, dir: &std::path::Path, deny_warnings: bool) -> bool {
@@ -169,7 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { dir, common } => {
-            let dir = course_dir(dir);
+            let dir = course_dir(dir)?;
             let diags = site::check(&dir, &common.options());
             let clean = diags.is_empty();
             if report(diags, &dir, common.deny_warnings) {
@@ -185,7 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             common,
         } => {
-            let dir = course_dir(dir);
+            let dir = course_dir(dir)?;
             let out = output.unwrap_or_else(|| site::default_out_dir(&dir));
             let opts = common.options();
             match site::build(&dir, &out, &opts) {
@@ -219,7 +244,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             common,
         } => {
             use authoring::packaging::{self, PackagingError};
-            let dir = course_dir(dir);
+            let dir = course_dir(dir)?;
             let out = output.unwrap_or_else(|| dir.join("_packages"));
             let opts = common.options();
             match packaging::package(&dir, &out, &format.formats(), &opts) {
@@ -260,7 +285,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             host,
             common,
         } => {
-            let dir = course_dir(dir);
+            let dir = course_dir(dir)?;
             let rt = tokio::runtime::Runtime::new().context("cannot start the preview server")?;
             rt.block_on(serve::run(serve::ServeOptions {
                 course_dir: dir,

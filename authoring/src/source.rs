@@ -271,6 +271,9 @@ pub fn parse_lesson(
     let mut fm: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut body_start = 0usize; // byte offset
     let mut body_line = 1usize;
+    // Keys the author seems to have meant, so a misspelt `titel:` is reported once, not
+    // again as a missing title.
+    let mut misspelt: Vec<&str> = Vec::new();
     if text.starts_with("---") {
         let mut offset = text.find('\n').map(|i| i + 1).unwrap_or(text.len());
         let mut closed = false;
@@ -301,6 +304,11 @@ pub fn parse_lesson(
             };
             let key = k.trim();
             if !FRONT_MATTER_KEYS.contains(&key) {
+                if let Some(meant) =
+                    crate::diagnostics::did_you_mean(key, FRONT_MATTER_KEYS.iter().copied())
+                {
+                    misspelt.push(meant);
+                }
                 let mut d = Diagnostic::error(
                     "unknown-key",
                     path,
@@ -356,6 +364,7 @@ pub fn parse_lesson(
     }
     let title = match fm.get("title") {
         Some((t, _)) if !t.is_empty() => t.clone(),
+        _ if misspelt.contains(&"title") => stem.to_string(),
         _ => {
             diags.push(
                 Diagnostic::error("missing-key", path, "lesson has no title")
@@ -535,6 +544,13 @@ mod tests {
         assert_eq!(d[0].message, "unknown front-matter key `sumary`");
         assert_eq!(d[0].position.line, 3);
         assert_eq!(d[0].help.as_deref(), Some("did you mean `summary`?"));
+        let (_, d) = lesson("---\ntitel: A\n---\n");
+        let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            ["unknown-key"],
+            "a misspelt title is one problem, not two"
+        );
     }
 
     #[test]

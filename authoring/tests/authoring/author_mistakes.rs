@@ -85,3 +85,37 @@ fn a_callout_that_does_not_exist_is_an_error_not_a_plain_quote() {
         run.stderr
     );
 }
+
+#[test]
+fn a_course_folder_that_does_not_exist_is_a_usage_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    for cmd in ["check", "build", "package"] {
+        let run = crate::support::run_in(tmp.path(), &[cmd, "no-such-course"]);
+        assert_eq!(run.code, 2, "{cmd}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("there is no folder no-such-course"),
+            "{cmd}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("course.toml:"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_misspelt_title_is_reported_once() {
+    let f = Fixture::new("minimal");
+    f.edit("lessons/second.md", "title:", "titel:");
+    let run = f.course(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let blocks = run.diagnostics();
+    let second: Vec<_> = blocks
+        .iter()
+        .filter(|b| b.contains("lessons/second.md:"))
+        .collect();
+    assert_eq!(second.len(), 1, "{}", run.stderr);
+    assert!(
+        second[0].contains("did you mean `title`?"),
+        "{}",
+        run.stderr
+    );
+}

@@ -455,6 +455,22 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
             .help("write colours as #rrggbb, such as \"#005eb8\""),
         );
     }
+    if let Some(colour) = &c.theme.primary_colour
+        && let Some(ratio) = contrast_with_white(colour)
+        && ratio < 4.5
+    {
+        diags.push(
+            Diagnostic::warning(
+                "low-contrast",
+                FILE_NAME,
+                format!(
+                    "white text on `{colour}` has a contrast of {ratio:.1}:1; WCAG 2.2 AA needs 4.5:1"
+                ),
+            )
+            .at(keys.line_of("theme", "primary_colour"), 1)
+            .help("the header and buttons put white text on this colour: choose a darker shade, such as NHS blue \"#005eb8\" (5.1:1)"),
+        );
+    }
     if c.modules.is_empty() {
         diags.push(
             Diagnostic::error("no-modules", FILE_NAME, "the course has no modules")
@@ -647,6 +663,23 @@ pub fn is_language_tag(s: &str) -> bool {
     (2..=3).contains(&lang.len())
         && lang.chars().all(|c| c.is_ascii_alphabetic())
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The WCAG contrast ratio of white on a `#rrggbb` colour (1 to 21).
+pub fn contrast_with_white(hex: &str) -> Option<f64> {
+    if !is_hex_colour(hex) {
+        return None;
+    }
+    let channel = |i: usize| -> f64 {
+        let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    Some(1.05 / (luminance + 0.05))
 }
 
 fn is_hex_colour(s: &str) -> bool {
@@ -872,6 +905,28 @@ lessons = ["lessons/a.md"]
         });
         assert_eq!(out, "At Leeds call {{ fire");
         assert_eq!(problems, ["Unclosed"]);
+    }
+
+    #[test]
+    fn a_colour_too_light_for_white_text_is_warned_about() {
+        assert!((contrast_with_white("#ffffff").unwrap() - 1.0).abs() < 1e-9);
+        assert!((contrast_with_white("#000000").unwrap() - 21.0).abs() < 1e-9);
+        assert!(contrast_with_white("#005eb8").unwrap() > 4.5);
+        for (colour, warned) in [
+            ("#ffff00", true),
+            ("#41b6e6", true),
+            ("#005eb8", false),
+            ("#7c2855", false),
+        ] {
+            let text = GOOD.to_string() + &format!("\n[theme]\nprimary_colour = \"{colour}\"\n");
+            let mut d = Diagnostics::default();
+            parse(&text, &mut d);
+            assert_eq!(
+                d.iter().any(|d| d.code == "low-contrast"),
+                warned,
+                "{colour}: {d:?}"
+            );
+        }
     }
 
     #[test]

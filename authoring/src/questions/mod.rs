@@ -92,13 +92,31 @@ pub struct Question {
 /// single character, `0`-`9` and `a`-`z` (RTE 3.4.2.8 `cmi.interactions.n.student_response`).
 pub const MAX_OPTIONS: usize = 36;
 
+/// The longest question id: it is the interaction's id, and SCORM 1.2 identifiers hold at
+/// most 255 characters (RTE 3.4.2, CMIIdentifier).
+pub const MAX_ID_CHARS: usize = 255;
+
 pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
     let file = c.file.as_path();
     let mut kind = None;
     let mut id = None;
     for arg in c.args.split_whitespace() {
         if let Some(rest) = arg.strip_prefix('#') {
-            if crate::config::is_slug(rest) {
+            if rest.len() > MAX_ID_CHARS {
+                diags.push(
+                    Diagnostic::error(
+                        "question-id-too-long",
+                        &c.file,
+                        format!(
+                            "question id `#{}…` is {} characters; an LMS accepts at most {MAX_ID_CHARS}",
+                            rest.chars().take(20).collect::<String>(),
+                            rest.len()
+                        ),
+                    )
+                    .at(c.line, 1)
+                    .help("use a short id, such as `#five-moments`"),
+                );
+            } else if crate::config::is_slug(rest) {
                 id = Some(rest.to_string());
             } else {
                 diags.push(
@@ -368,13 +386,13 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
             ),
         },
         Kind::Numeric => match get("answer") {
-            Some((v, l)) => match v.parse::<f64>() {
+            Some((v, l)) => match v.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or(()) {
                 Ok(x) => {
                     let tol = match get("tolerance") {
                         Some((t, tl)) => t
                             .parse::<f64>()
                             .ok()
-                            .filter(|t| *t >= 0.0)
+                            .filter(|t| t.is_finite() && *t >= 0.0)
                             .unwrap_or_else(|| {
                                 diags.push(
                                     Diagnostic::error(
@@ -395,7 +413,7 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
                     Diagnostic::error(
                         "invalid-answer",
                         file,
-                        format!("numeric answer `{v}` is not a number"),
+                        format!("numeric answer `{v}` is not a finite number"),
                     )
                     .at(l, 1)
                     .help("write digits with a dot for decimals, such as `answer: 37.5`"),
@@ -409,6 +427,17 @@ pub fn parse(c: &Container, diags: &mut Diagnostics) -> Option<Question> {
             ),
         },
         Kind::Matching => {
+            if q.choices.iter().any(|c| {
+                c.text.trim().is_empty()
+                    || c.matches.as_deref().is_some_and(|m| m.trim().is_empty())
+            }) {
+                err(
+                    diags,
+                    "question-options",
+                    "a matching pair has an empty side, so the question cannot be answered".into(),
+                    "write both sides of each pair: `- Alcohol hand rub -> 20 to 30 seconds`",
+                );
+            }
             if q.choices.len() < 2 || q.choices.iter().any(|c| c.matches.is_none()) {
                 err(
                     diags,
@@ -641,6 +670,38 @@ mod tests {
             d.iter().map(|d| d.code).collect::<Vec<_>>(),
             ["too-many-options"]
         );
+    }
+
+    #[test]
+    fn answers_an_lms_would_refuse_or_no_learner_could_give_are_errors() {
+        let long = "a".repeat(MAX_ID_CHARS + 1);
+        let (_, d) = q(&format!("single #{long}"), "Pick\n- [x] a\n- [ ] b\n");
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["question-id-too-long"]
+        );
+        let ok = "a".repeat(MAX_ID_CHARS);
+        let (q1, d) = q(&format!("single #{ok}"), "Pick\n- [x] a\n- [ ] b\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(q1.unwrap().id, ok);
+        for answer in ["NaN", "inf", "-infinity", "1e400"] {
+            let (_, d) = q("numeric", &format!("How many?\n\nanswer: {answer}\n"));
+            assert_eq!(
+                d.iter().map(|d| d.code).collect::<Vec<_>>(),
+                ["invalid-answer"],
+                "{answer}"
+            );
+        }
+        let (_, d) = q("numeric", "How many?\n\nanswer: 5\ntolerance: inf\n");
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["invalid-answer"]
+        );
+        let (_, d) = q(
+            "matching",
+            "Match\n\n- Gel -> 20 seconds\n-  -> 40 seconds\n- Soap -> \n",
+        );
+        assert!(d.iter().any(|d| d.message.contains("empty side")), "{d:?}");
     }
 
     #[test]

@@ -308,8 +308,14 @@ fn inspect(path: &std::path::Path, json: bool) -> ExitCode {
         match std::fs::File::open(path) {
             Ok(f) => inspect::inspect_zip(std::io::BufReader::new(f), &Limits::default()),
             Err(e) => {
-                eprintln!("error: cannot open {}: {e}", path.display());
-                return ExitCode::from(1);
+                // A file that cannot be opened is a usage error, said in the format asked for.
+                let message = format!("cannot open {}: {e}", path.display());
+                if json {
+                    println!("{}", serde_json::json!({ "error": message }));
+                } else {
+                    eprintln!("error: {message}");
+                }
+                return ExitCode::from(2);
             }
         }
     };

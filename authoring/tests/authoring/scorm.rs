@@ -301,3 +301,23 @@ fn inspect_reads_our_packages_third_party_ones_and_refuses_hostile_ones() {
     );
     assert!(!f.path().join("../escape.html").exists());
 }
+
+#[test]
+fn inspect_says_a_web_zip_is_not_scorm_and_answers_json_when_asked() {
+    let f = Fixture::sample("fire-safety");
+    let (web, _) = package(&f, "web");
+    let run = f.course(&["inspect", web.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("refused[not-scorm]") && run.stderr.contains("web package"),
+        "{}",
+        run.stderr
+    );
+    let run = f.course(&["inspect", "missing.zip", "--json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let answer: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert!(
+        answer["error"].as_str().unwrap().contains("missing.zip"),
+        "{answer}"
+    );
+}

@@ -455,6 +455,12 @@ fn find_manifest(files: &FileSet) -> Result<String, Refusal> {
             "this is a cmi5 package (cmi5.xml), not SCORM: it has no imsmanifest.xml",
         ));
     }
+    if files.keys().any(|k| k.eq_ignore_ascii_case("index.html")) {
+        return Err(refuse(
+            RefusalCode::NotScorm,
+            "this is a web package (index.html, no imsmanifest.xml), not SCORM: an LMS cannot track it; package the course as SCORM (`course package --format scorm2004`)",
+        ));
+    }
     Err(refuse(
         RefusalCode::NoManifest,
         "there is no imsmanifest.xml at the top of the zip, so this is not a SCORM package",

@@ -653,6 +653,17 @@ struct RuntimePage<'a> {
     kind: LessonKind,
 }
 
+/// The pass mark learners are held to: the first assessment's own, else the course's.
+/// The contents page, the runtime and the package's manifest all use this one.
+pub fn course_pass_mark(course: &Course) -> u32 {
+    course
+        .lessons
+        .iter()
+        .find(|l| l.kind == LessonKind::Assessment)
+        .and_then(|a| a.pass_mark)
+        .unwrap_or(course.config.completion.pass_mark)
+}
+
 fn render_site(
     course: &Course,
     index: &SiteIndex<'_>,
@@ -720,6 +731,7 @@ fn render_site(
     base.insert("logo", &logo);
     base.insert("has_glossary", &!glossary.is_empty());
     base.insert("page_count", &course.lessons.len());
+    base.insert("course_pass_mark", &course_pass_mark(course));
     base.insert("generator", concat!("course ", env!("CARGO_PKG_VERSION")));
     let render =
         |name: &str, ctx: &tera::Context, out: &str, diags: &mut Diagnostics| -> Option<Vec<u8>> {
@@ -799,7 +811,7 @@ fn render_site(
         version: &cfg.version,
         title: &cfg.title,
         rule: cfg.completion.rule,
-        pass_mark: cfg.completion.pass_mark,
+        pass_mark: course_pass_mark(course),
         pages: course
             .lessons
             .iter()

@@ -119,3 +119,17 @@ fn a_misspelt_title_is_reported_once() {
         run.stderr
     );
 }
+
+#[test]
+fn the_contents_page_shows_the_pass_mark_the_assessment_uses() {
+    let f = Fixture::new("minimal");
+    f.edit(
+        "lessons/quiz.md",
+        "type: assessment",
+        "type: assessment\npass_mark: 70",
+    );
+    f.course(&["build", "-o", "_site"]).assert_ok();
+    let index = f.read("_site/index.html");
+    assert!(index.contains("70% to pass"), "{index}");
+    assert!(!index.contains("50% to pass"), "{index}");
+}

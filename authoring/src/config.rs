@@ -471,6 +471,32 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
             .help("the header and buttons put white text on this colour: choose a darker shade, such as NHS blue \"#005eb8\" (5.1:1)"),
         );
     }
+    for (section, key, text) in crate::scaffold::PLACEHOLDERS {
+        let value = match (*section, *key) {
+            ("", "summary") => Some(&c.summary),
+            ("governance", "author") => Some(&c.governance.author),
+            ("governance", "approver") => Some(&c.governance.approver),
+            ("governance", "approver_role") => Some(&c.governance.approver_role),
+            ("variables", name) => c.variables.get(name),
+            _ => None,
+        };
+        if value.is_some_and(|v| v == text) {
+            let name = if section.is_empty() {
+                format!("`{key}`")
+            } else {
+                format!("`{key}` in [{section}]")
+            };
+            diags.push(
+                Diagnostic::warning(
+                    "placeholder",
+                    FILE_NAME,
+                    format!("{name} still holds the text `course new` wrote: \"{text}\""),
+                )
+                .at(keys.line_of(section, key), 1)
+                .help("replace it with the course's own details before publishing"),
+            );
+        }
+    }
     if c.modules.is_empty() {
         diags.push(
             Diagnostic::error("no-modules", FILE_NAME, "the course has no modules")

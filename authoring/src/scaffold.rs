@@ -1,5 +1,7 @@
-//! `course new DIR`: a small course that builds and passes `course check --deny-warnings`
-//! as created, showing a lesson, a knowledge check and an assessment.
+//! `course new DIR`: a small course that builds as created, showing a lesson, a knowledge
+//! check and an assessment. Its placeholder text (author, approver, summary…) is warned
+//! about by `course check` until the author replaces it, so `--deny-warnings` stops a
+//! trust publishing placeholders.
 
 use std::path::Path;
 
@@ -18,7 +20,7 @@ outcomes = [
 
 [theme]
 name = "nhs"
-organisation = "Your NHS Trust"
+organisation = "{{ trust_name }}"
 
 [completion]
 rule = "both"      # "all-pages", "assessment" or "both"
@@ -87,6 +89,24 @@ answer: true
 :::
 "#;
 
+/// The text `course new` writes where the author must write their own, by table and key:
+/// `course check` warns about each one still there.
+pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
+    (
+        "",
+        "summary",
+        "What this course covers, in one or two sentences.",
+    ),
+    ("governance", "author", "Your team's name"),
+    (
+        "governance",
+        "approver",
+        "Name of the clinical or subject approver",
+    ),
+    ("governance", "approver_role", "Their role"),
+    ("variables", "trust_name", "Your NHS Trust"),
+];
+
 /// Creates a new course in `dir`, which must not exist or be empty.
 pub fn create(dir: &Path, title: Option<&str>) -> std::io::Result<()> {
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
@@ -150,7 +170,11 @@ mod tests {
             create(&course, Some(title)).unwrap();
             let mut d = crate::Diagnostics::default();
             let config = crate::config::load(&course, &mut d).expect("course.toml parses");
-            assert!(d.is_empty(), "{title:?}: {d:?}");
+            assert!(!d.has_errors(), "{title:?}: {d:?}");
+            assert!(
+                d.iter().all(|d| d.code == "placeholder"),
+                "{title:?}: {d:?}"
+            );
             assert_eq!(config.title, title);
             assert!(crate::config::is_slug(&config.id), "{}", config.id);
         }

@@ -14,7 +14,34 @@ fn new_scaffolds_a_course_that_builds_and_passes_strict_checks() {
     let toml = std::fs::read_to_string(dir.join("course.toml")).unwrap();
     assert!(toml.contains("id = \"fire-safety\""), "{toml}");
     assert!(toml.contains("title = \"Fire safety\""), "{toml}");
+    // It checks clean but for the placeholders, which strict checking refuses to publish.
+    run_in(&dir, &["check"]).assert_ok();
+    let strict = run_in(&dir, &["check", "--deny-warnings"]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert_eq!(
+        strict.stderr.matches("error[placeholder]").count(),
+        authoring::scaffold::PLACEHOLDERS.len(),
+        "{}",
+        strict.stderr
+    );
+    let mut toml = std::fs::read_to_string(dir.join("course.toml")).unwrap();
+    for (_, _, text) in authoring::scaffold::PLACEHOLDERS {
+        assert!(toml.contains(text), "course new no longer writes {text:?}");
+        toml = toml.replace(text, "Riverside Community Health NHS Trust");
+    }
+    std::fs::write(dir.join("course.toml"), toml).unwrap();
     run_in(&dir, &["check", "--deny-warnings"]).assert_ok();
+    // The header's organisation follows --set like the body's text does.
+    run_in(
+        &dir,
+        &["build", "--set", "trust_name=Leeds Teaching Hospitals"],
+    )
+    .assert_ok();
+    let welcome = std::fs::read_to_string(dir.join("_site/welcome.html")).unwrap();
+    assert!(
+        welcome.matches("Leeds Teaching Hospitals").count() >= 2,
+        "header and body: {welcome}"
+    );
     run_in(&dir, &["build"]).assert_ok();
     assert!(dir.join("_site/index.html").exists());
     assert!(dir.join("_site/welcome.html").exists());

@@ -129,6 +129,7 @@ fn prepare_checked(
     check_structure(&course, &pages, diags);
     check_state_keys(&course, &pages, diags);
     let worst_case_state_chars = worst_case_state(&course, &pages);
+    check_state_size(worst_case_state_chars, diags);
     let theme = theme::load(dir, &course.config.theme.name, diags)?;
     if diags.has_errors() {
         return None;
@@ -589,6 +590,36 @@ fn check_state_keys(
                 .help("rename one of them (add a word to its id)"),
             );
         }
+    }
+}
+
+/// Says at `check` what `course package` would refuse: saved state that can outgrow
+/// SCORM 1.2's suspend data (a warning: the course can still be packaged for 2004), or
+/// SCORM 2004's (an error: no LMS could keep it).
+fn check_state_size(worst: usize, diags: &mut Diagnostics) {
+    let limit = |f: packager::Format| f.suspend_limit().unwrap_or(usize::MAX);
+    let (l12, l2004) = (
+        limit(packager::Format::Scorm12),
+        limit(packager::Format::Scorm2004),
+    );
+    if worst > l2004 {
+        diags.push(
+            Diagnostic::error(
+                "saved-state-too-large",
+                crate::config::FILE_NAME,
+                format!("a learner's saved progress can reach {worst} characters; SCORM 2004 keeps at most {l2004}"),
+            )
+            .help("split the course into smaller courses, or use fewer and shorter questions"),
+        );
+    } else if worst > l12 {
+        diags.push(
+            Diagnostic::warning(
+                "too-large-for-scorm12",
+                crate::config::FILE_NAME,
+                format!("a learner's saved progress can reach {worst} characters; SCORM 1.2 keeps at most {l12}, so `course package` cannot make a SCORM 1.2 package"),
+            )
+            .help("package it as `course package --format scorm2004`, or use fewer questions"),
+        );
     }
 }
 

@@ -95,7 +95,7 @@ pub struct Package {
 pub enum PackageError {
     #[error(
         "the course could store up to {worst} characters of progress (suspend data), more than {format} allows ({limit}); \
-         split it into smaller courses, or use fewer questions or pages"
+         package it as SCORM 2004 (`--format scorm2004`), which keeps more, split it into smaller courses, or use fewer questions or pages"
     )]
     SuspendTooLarge {
         format: &'static str,

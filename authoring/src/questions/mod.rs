@@ -531,6 +531,8 @@ pub fn state_key(id: &str) -> String {
 /// Longest answer a learner can type into a fill-in question (and numeric: 30).
 pub const MAX_TEXT_ANSWER: usize = 200;
 pub const MAX_NUMBER_ANSWER: usize = 30;
+/// The most characters JSON writes for one typed character: `\u` and four hex digits.
+const JSON_ESCAPE_MAX: usize = 6;
 
 /// The most characters this question's saved answer can take in the learner's state,
 /// as `"key":answer,` in JSON.
@@ -539,9 +541,9 @@ pub fn worst_case_state_chars(q: &Question) -> usize {
     let answer = match q.kind {
         Kind::Single | Kind::TrueFalse => 8,
         Kind::Multiple => 2 + n * 9,
-        // JSON escapes at most double a typed character (quotes and backslashes).
-        Kind::FillIn => 2 + 2 * MAX_TEXT_ANSWER,
-        Kind::Numeric => 2 + 2 * MAX_NUMBER_ANSWER,
+        // JSON writes a typed character as at most six (a control character as \u001f).
+        Kind::FillIn => 2 + JSON_ESCAPE_MAX * MAX_TEXT_ANSWER,
+        Kind::Numeric => 2 + JSON_ESCAPE_MAX * MAX_NUMBER_ANSWER,
         Kind::Matching => 2 + n * 18,
         Kind::Ordering => 2 + n * (8 + 1 + 2 + n.to_string().len() + 1),
     };

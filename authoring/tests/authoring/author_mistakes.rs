@@ -133,3 +133,32 @@ fn the_contents_page_shows_the_pass_mark_the_assessment_uses() {
     assert!(index.contains("70% to pass"), "{index}");
     assert!(!index.contains("50% to pass"), "{index}");
 }
+
+#[test]
+fn check_says_when_a_course_is_too_large_for_scorm_12() {
+    let f = Fixture::new("minimal");
+    let questions: String = (0..20)
+        .map(|i| format!("::: question fill-in #name-{i}\nName {i}?\n\nanswer: x\n:::\n\n"))
+        .collect();
+    f.edit(
+        "lessons/second.md",
+        "\n---\n",
+        &format!("\n---\n\n{questions}"),
+    );
+    let run = f.course(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning[too-large-for-scorm12]")
+            && run.stderr.contains("--format scorm2004"),
+        "{}",
+        run.stderr
+    );
+    let package = f.course(&["package", "--format", "scorm12", "-o", "_packages"]);
+    assert_eq!(
+        package.code, 1,
+        "check and package agree: {}",
+        package.stderr
+    );
+    f.course(&["package", "--format", "scorm2004", "-o", "_packages"])
+        .assert_ok();
+}

@@ -32,7 +32,8 @@ pub enum PackagingError {
     Build(#[from] BuildError),
     #[error(transparent)]
     Package(#[from] packager::PackageError),
-    #[error("cannot write {path}: {source}")]
+    // The cause is the error's source: `{:#}` prints it once, after the path.
+    #[error("cannot write {path}")]
     Write {
         path: PathBuf,
         source: std::io::Error,

@@ -66,7 +66,16 @@ const RELOAD_JS: &str = r#"(function () {
 
 /// Runs the preview server until interrupted.
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port)).await?;
+    let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port))
+        .await
+        .map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                "another program is using that port: choose another with --port, or --port 0 for any free one"
+            } else {
+                "check --host and --port"
+            };
+            anyhow::anyhow!("cannot listen on {}:{}: {e}; {hint}", opts.host, opts.port)
+        })?;
     serve_on(listener, opts, shutdown_signal()).await
 }
 

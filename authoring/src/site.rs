@@ -172,7 +172,8 @@ pub enum BuildError {
     Invalid(Diagnostics),
     #[error("refusing to write into {0}: it is not empty and holds no built course")]
     OutputNotEmpty(PathBuf),
-    #[error("cannot write {path}: {source}")]
+    // The cause is the error's source: `{:#}` prints it once, after the path.
+    #[error("cannot write {path}")]
     Write {
         path: PathBuf,
         source: std::io::Error,

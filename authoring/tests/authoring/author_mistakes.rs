@@ -162,3 +162,34 @@ fn check_says_when_a_course_is_too_large_for_scorm_12() {
     f.course(&["package", "--format", "scorm2004", "-o", "_packages"])
         .assert_ok();
 }
+
+#[test]
+fn an_output_path_that_is_a_file_is_said_once() {
+    let f = Fixture::new("minimal");
+    f.write("outfile", "not a folder");
+    for cmd in ["build", "package"] {
+        let run = f.course(&[cmd, "-o", "outfile"]);
+        assert_eq!(run.code, 1, "{cmd}: {}", run.stderr);
+        assert!(run.stderr.contains("outfile"), "{cmd}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.matches("os error").count(),
+            1,
+            "{cmd}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_port_in_use_is_named_with_what_to_do() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let f = Fixture::new("minimal");
+    let run = f.course(&["serve", "--port", &port]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}")) && run.stderr.contains("--port 0"),
+        "{}",
+        run.stderr
+    );
+}

@@ -5,6 +5,7 @@ mod author_mistakes;
 mod browser;
 mod cli;
 mod diagnostics;
+mod docs;
 mod hostile_sources;
 mod media_safety;
 mod output_safety;

@@ -337,6 +337,7 @@ pub fn parse_lesson(
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("page");
     let id = match fm.get("id") {
         Some((v, line)) if !config::is_slug(v) => {
+            let suggested = page_id(v);
             diags.push(
                 Diagnostic::error(
                     "invalid-id",
@@ -344,12 +345,14 @@ pub fn parse_lesson(
                     format!("page id `{v}` is not a valid id"),
                 )
                 .at(*line, 1)
-                .help("use lower-case letters, digits and hyphens"),
+                .help(format!(
+                    "use lower-case letters a-z, digits and hyphens, such as `{suggested}`"
+                )),
             );
-            slugify(v)
+            suggested
         }
         Some((v, _)) => v.clone(),
-        None => slugify(stem),
+        None => page_id(stem),
     };
     if is_reserved_page_id(&id) {
         diags.push(
@@ -485,6 +488,22 @@ fn unquote(v: &str) -> &str {
     }
 }
 
+/// A page id made from a file name or a title: an ASCII slug (`gofal-llaw` from
+/// `gofal-llâw`), the same set of ids the course's front matter, its saved progress and
+/// the SCORM launch page accept, so a learner always resumes where they left off.
+pub fn page_id(name: &str) -> String {
+    let ascii = deunicode::deunicode(name);
+    if !ascii.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return "page".into();
+    }
+    let ascii: String = slugify(&ascii)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let id = ascii.trim_matches('-').to_string();
+    if id.is_empty() { "page".into() } else { id }
+}
+
 /// Lower-case words joined by hyphens: for ids made from file names and headings.
 pub fn slugify(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -566,6 +585,38 @@ mod tests {
                 "{name}: {d:?}"
             );
         }
+    }
+
+    #[test]
+    fn page_ids_are_ascii_slugs_from_any_file_name() {
+        assert_eq!(page_id("gofal-llâw"), "gofal-llaw");
+        assert_eq!(page_id("Ärzte Übung"), "arzte-ubung");
+        assert_eq!(page_id("手洗い"), "shou-xi-i");
+        assert_eq!(page_id("🙂"), "slight-smile");
+        assert_eq!(page_id("\u{301}"), "page");
+        for name in [
+            "gofal-llâw",
+            "Ärzte Übung",
+            "手洗い",
+            "🙂",
+            "a--b",
+            "\u{301}",
+        ] {
+            assert!(
+                config::is_slug(&page_id(name)),
+                "{name} -> {}",
+                page_id(name)
+            );
+        }
+        let (l, d) = lesson("---\ntitle: T\nid: gofal-llâw\n---\n");
+        assert!(
+            d.iter().any(|d| d.code == "invalid-id"
+                && d.help
+                    .as_deref()
+                    .is_some_and(|h| h.contains("`gofal-llaw`"))),
+            "{d:?}"
+        );
+        assert_eq!(l.unwrap().id, "gofal-llaw");
     }
 
     #[test]

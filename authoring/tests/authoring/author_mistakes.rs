@@ -193,3 +193,33 @@ fn a_port_in_use_is_named_with_what_to_do() {
         run.stderr
     );
 }
+
+#[test]
+fn a_lesson_file_named_in_welsh_gets_a_page_id_the_launch_page_resumes_to() {
+    let f = Fixture::new("minimal");
+    f.write(
+        "lessons/gofal-llâw.md",
+        "---\ntitle: Gofal llaw\n---\n\nGolchwch eich dwylo.\n",
+    );
+    f.edit(
+        "course.toml",
+        "\"lessons/second.md\",",
+        "\"lessons/second.md\", \"lessons/gofal-llâw.md\",",
+    );
+    f.course(&["build", "-o", "_site"]).assert_ok();
+    assert!(f.path().join("_site/gofal-llaw.html").exists());
+    // The SCORM launch page resumes only to locations of this shape.
+    let data = f.read("_site/assets/course-data.js");
+    let ids: Vec<&str> = data
+        .split("\"id\":\"")
+        .skip(2) // the course's own id, then each page's
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert!(ids.contains(&"gofal-llaw"), "{data}");
+    assert!(
+        ids.iter().all(|id| id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')),
+        "{ids:?}"
+    );
+}

@@ -372,10 +372,13 @@
       var saved = state.a[q.stateKey];
       if (saved !== undefined && x.done) { q.restore(saved); q.show(saved, q.isCorrect(saved)); }
       else if (saved !== undefined) { q.restore(saved); }
+    });
+    /* Every question listens, not only the first draw's: "Try again" draws others. */
+    questions.forEach(function (q) {
       q.form.addEventListener('submit', function (ev) { ev.preventDefault(); });
       q.form.addEventListener('change', function () {
         var r = q.response();
-        if (r !== null && !x.done) { state.a[q.stateKey] = r; tracking.save(state); }
+        if (r !== null && !x.done && indexOf(current, q) >= 0) { state.a[q.stateKey] = r; tracking.save(state); }
       });
     });
     if (x.done) { showResult(false); }

@@ -199,6 +199,45 @@ test('a failed attempt offers another, with a new draw, until attempts run out',
   await context.close();
 });
 
+test('answers after "Try again" are saved, including questions the new draw brings in', async () => {
+  const context = await browser.newContext();
+  // A fixed sequence for Math.random, so the second draw differs from the first.
+  await context.addInitScript(() => {
+    const seq = [0.11, 0.87, 0.35, 0.62, 0.05, 0.93, 0.48, 0.27];
+    let i = 0;
+    Math.random = () => seq[i++ % seq.length];
+  });
+  const page = await context.newPage();
+  await page.goto(`${BASE}assessment.html`);
+  const first = await visibleQuestionIds(page);
+  for (const id of first) {
+    const form = page.locator(`#q-${id}`);
+    if (RIGHT[id].choose) { await form.locator('input').first().check(); }
+    if (RIGHT[id].type) { await form.getByRole('textbox').fill('999'); }
+    if (RIGHT[id].order) { await answer(form, { order: [...RIGHT[id].order].reverse() }); }
+  }
+  await page.getByRole('button', { name: 'Submit answers' }).click();
+  await page.getByRole('heading', { name: 'You did not pass' }).waitFor();
+  await page.getByRole('button', { name: 'Try again' }).click();
+  const second = await visibleQuestionIds(page);
+  assert.ok(second.some((id) => !first.includes(id)), `the new draw brings in another question: ${first} then ${second}`);
+  for (const id of second) { await answer(page.locator(`#q-${id}`), RIGHT[id]); }
+  await page.reload();
+  assert.deepEqual(await visibleQuestionIds(page), second, 'the same draw after a reload');
+  for (const id of second) {
+    const form = page.locator(`#q-${id}`);
+    const how = RIGHT[id];
+    if (how.choose) {
+      for (const label of [].concat(how.choose)) { assert.ok(await form.getByLabel(label, { exact: true }).isChecked(), `${id} kept ${label}`); }
+    } else if (how.type) {
+      assert.equal(await form.getByRole('textbox').inputValue(), how.type, `${id} kept its answer`);
+    } else if (how.order) {
+      for (const [i, label] of how.order.entries()) { assert.equal(await form.getByLabel(label, { exact: true }).inputValue(), String(i + 1), `${id} kept its order`); }
+    }
+  }
+  await context.close();
+});
+
 test('content reads without JavaScript, with every tab panel shown', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

@@ -53,6 +53,7 @@ const RELOAD_JS: &str = r#"(function () {
     }
     box.textContent = 'The course has problems, so the preview shows the last good build:\n\n' + text;
   }
+  if (window.__COURSE_PREVIEW_PROBLEMS) { show(window.__COURSE_PREVIEW_PROBLEMS); }
   function poll() {
     fetch('/__course/wait?v=' + v, { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (s) {
       if (s.problems) { v = s.version; show(s.problems); poll(); }
@@ -206,17 +207,33 @@ async fn file(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
         return (StatusCode::BAD_REQUEST, "bad path").into_response();
     }
     let full = state.out_dir.join(&rel);
+    let status = state.status.borrow().clone();
+    let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
     let Ok(bytes) = tokio::fs::read(&full).await else {
+        if ext == "html" {
+            // No page (yet): a page that says why and reloads once the course builds,
+            // so a course broken from the start still shows its problems.
+            let page = format!(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Course preview</title></head><body><h1>There is no page {} in the preview</h1><p>It appears here as soon as the course builds.</p>{}</body></html>",
+                crate::questions::escape(&rel.to_string_lossy()),
+                preview_scripts(&status)
+            );
+            return (
+                StatusCode::NOT_FOUND,
+                [
+                    (header::CONTENT_TYPE, content_type("html")),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                page,
+            )
+                .into_response();
+        }
         return (StatusCode::NOT_FOUND, "Not found").into_response();
     };
-    let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
     let ctype = content_type(ext);
     let body = if ext == "html" {
-        let version = state.status.borrow().version;
         let html = String::from_utf8_lossy(&bytes);
-        let tag = format!(
-            "<script>window.__COURSE_PREVIEW_VERSION={version};</script><script src=\"/__course/reload.js\"></script></body>"
-        );
+        let tag = format!("{}</body>", preview_scripts(&status));
         html.replacen("</body>", &tag, 1).into_bytes()
     } else {
         bytes
@@ -229,6 +246,27 @@ async fn file(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The scripts every preview page carries: the build it shows, the problems of the
+/// latest build if it failed (shown at once, not only after the next edit), and the
+/// reload script.
+fn preview_scripts(status: &Status) -> String {
+    let problems = status
+        .problems
+        .as_ref()
+        .map(|p| {
+            // JSON is a JavaScript literal; `</` is escaped so no text ends the script.
+            let json = serde_json::to_string(p)
+                .unwrap_or_default()
+                .replace("</", "<\\/");
+            format!("window.__COURSE_PREVIEW_PROBLEMS={json};")
+        })
+        .unwrap_or_default();
+    format!(
+        "<script>window.__COURSE_PREVIEW_VERSION={};{problems}</script><script src=\"/__course/reload.js\"></script>",
+        status.version
+    )
 }
 
 /// The content type of a file in a built course.

@@ -75,3 +75,42 @@ fn preview_serves_pages_and_reloads_after_an_edit() {
             .contains("</a> at every moment.")
     );
 }
+
+#[test]
+fn a_course_broken_from_the_start_shows_its_problems_and_recovers() {
+    let f = Fixture::new("minimal");
+    f.edit("lessons/first.md", "- [x] Right", "- [ ] Right");
+    let server = Server::start(f.path());
+    // No page was ever built: the browser still gets a page with the problems and the
+    // reload script, not a bare 404.
+    let (status, body) = server.get("/");
+    assert_eq!(status, 404);
+    assert!(body.contains("/__course/reload.js"), "{body}");
+    assert!(
+        body.contains("__COURSE_PREVIEW_PROBLEMS") && body.contains("no-correct-answer"),
+        "{body}"
+    );
+    let version: u64 = body
+        .split("__COURSE_PREVIEW_VERSION=")
+        .nth(1)
+        .and_then(|s| s.split(';').next())
+        .and_then(|s| s.parse().ok())
+        .expect("version in page");
+    f.edit("lessons/first.md", "- [ ] Right", "- [x] Right");
+    let (_, wait) = server.get(&format!("/__course/wait?v={version}"));
+    assert!(wait.contains("\"problems\":null"), "{wait}");
+    let (status, body) = server.get("/");
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("__COURSE_PREVIEW_PROBLEMS"), "{body}");
+
+    // Broken again: a reload shows the last good page, with the current problems on it.
+    f.edit("lessons/first.md", "- [x] Right", "- [ ] Right");
+    let (_, wait) = server.get(&format!("/__course/wait?v={}", version + 1));
+    assert!(wait.contains("no-correct-answer"), "{wait}");
+    let (status, body) = server.get("/first.html");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("__COURSE_PREVIEW_PROBLEMS") && body.contains("no-correct-answer"),
+        "{body}"
+    );
+}

@@ -5,6 +5,15 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Fixture, Server};
 
+/// The build a preview page shows, as its script tells the reload script.
+fn preview_version(body: &str) -> u64 {
+    body.split("__COURSE_PREVIEW_VERSION=")
+        .nth(1)
+        .and_then(|s| s.split(';').next())
+        .and_then(|s| s.parse().ok())
+        .expect("version in page")
+}
+
 #[test]
 fn preview_serves_pages_and_reloads_after_an_edit() {
     let f = Fixture::new("minimal");
@@ -24,12 +33,7 @@ fn preview_serves_pages_and_reloads_after_an_edit() {
     );
     assert!(!outside_body.contains("fixture-course"));
 
-    let version: u64 = body
-        .split("__COURSE_PREVIEW_VERSION=")
-        .nth(1)
-        .and_then(|s| s.split(';').next())
-        .and_then(|s| s.parse().ok())
-        .expect("version in page");
+    let version = preview_version(&body);
     // A browser waits for the next build; the edit must reach it well under a second.
     let waiter = {
         let url = server.url.clone();
@@ -90,12 +94,7 @@ fn a_course_broken_from_the_start_shows_its_problems_and_recovers() {
         body.contains("__COURSE_PREVIEW_PROBLEMS") && body.contains("no-correct-answer"),
         "{body}"
     );
-    let version: u64 = body
-        .split("__COURSE_PREVIEW_VERSION=")
-        .nth(1)
-        .and_then(|s| s.split(';').next())
-        .and_then(|s| s.parse().ok())
-        .expect("version in page");
+    let version = preview_version(&body);
     f.edit("lessons/first.md", "- [ ] Right", "- [x] Right");
     let (_, wait) = server.get(&format!("/__course/wait?v={version}"));
     assert!(wait.contains("\"problems\":null"), "{wait}");

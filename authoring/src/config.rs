@@ -553,11 +553,12 @@ pub enum VariableProblem<'a> {
 }
 
 /// Replaces `{{ name }}` in `text` with `vars`. Names with no value, and a `{{` never
-/// closed, are passed to `problem` and left as written.
+/// closed, are passed to `problem` with the byte offset of their `{{` in `text`, and
+/// left as written.
 pub fn expand_variables(
     text: &str,
     vars: &BTreeMap<String, String>,
-    mut problem: impl FnMut(VariableProblem<'_>),
+    mut problem: impl FnMut(VariableProblem<'_>, usize),
 ) -> String {
     if !text.contains("{{") {
         return text.to_string();
@@ -568,7 +569,7 @@ pub fn expand_variables(
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            problem(VariableProblem::Unclosed);
+            problem(VariableProblem::Unclosed, text.len() - rest.len() + start);
             out.push_str(&rest[start..]);
             return out;
         };
@@ -576,7 +577,10 @@ pub fn expand_variables(
         match vars.get(name) {
             Some(v) => out.push_str(v),
             None => {
-                problem(VariableProblem::Unknown(name));
+                problem(
+                    VariableProblem::Unknown(name),
+                    text.len() - rest.len() + start,
+                );
                 out.push_str(&rest[start..start + end + 4]);
             }
         }
@@ -657,7 +661,7 @@ pub fn expand_config(c: &mut CourseConfig, diags: &mut Diagnostics) {
         }
     }
     for (key, value) in fields {
-        *value = expand_variables(value, &vars, |problem| {
+        *value = expand_variables(value, &vars, |problem, _| {
             diags.push(variable_problem(
                 problem,
                 Path::new(FILE_NAME),
@@ -926,11 +930,11 @@ lessons = ["lessons/a.md"]
     fn an_unclosed_variable_is_reported_and_the_text_kept_once() {
         let vars = BTreeMap::from([("trust".to_string(), "Leeds".to_string())]);
         let mut problems = Vec::new();
-        let out = expand_variables("At {{ trust }} call {{ fire", &vars, |p| {
-            problems.push(format!("{p:?}"))
+        let out = expand_variables("At {{ trust }} call {{ fire", &vars, |p, at| {
+            problems.push(format!("{p:?} at {at}"))
         });
         assert_eq!(out, "At Leeds call {{ fire");
-        assert_eq!(problems, ["Unclosed"]);
+        assert_eq!(problems, ["Unclosed at 20"]);
     }
 
     #[test]

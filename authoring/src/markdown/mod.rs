@@ -503,9 +503,25 @@ impl PageRenderer<'_, '_> {
     fn substitute(&mut self, text: &str, file: &Path, pos: Position) -> String {
         let vars = &self.site.course.config.variables;
         let diags = &mut *self.diags;
-        crate::config::expand_variables(text, vars, |problem| {
-            diags.push(crate::config::variable_problem(problem, file, "", vars).at_pos(pos));
+        crate::config::expand_variables(text, vars, |problem, at| {
+            let at = position_within(pos, text, at);
+            diags.push(crate::config::variable_problem(problem, file, "", vars).at_pos(at));
         })
+    }
+}
+
+/// Where byte `offset` of `text` stands, given that `text` starts at `start`.
+fn position_within(start: Position, text: &str, offset: usize) -> Position {
+    let before = text.get(..offset).unwrap_or(text);
+    match before.rfind('\n') {
+        None => Position {
+            line: start.line,
+            column: start.column + before.chars().count(),
+        },
+        Some(nl) => Position {
+            line: start.line + before.matches('\n').count(),
+            column: before[nl + 1..].chars().count() + 1,
+        },
     }
 }
 

@@ -223,3 +223,23 @@ fn a_lesson_file_named_in_welsh_gets_a_page_id_the_launch_page_resumes_to() {
         "{ids:?}"
     );
 }
+
+#[test]
+fn a_misspelt_variable_is_pointed_at_where_it_stands() {
+    let f = Fixture::new("minimal");
+    f.edit("lessons/first.md", "{{ trust_name }}", "{{ trust_nme }}");
+    let run = f.course(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // "Welcome to {{ trust_nme }}.": the braces are the 12th character of line 5.
+    run.assert_diagnostic(
+        "unknown-variable",
+        "lessons/first.md",
+        5,
+        "did you mean `trust_name`?",
+    );
+    assert!(
+        run.stderr.contains("--> lessons/first.md:5:12"),
+        "{}",
+        run.stderr
+    );
+}

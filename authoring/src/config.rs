@@ -195,7 +195,7 @@ pub fn parse(text: &str, diags: &mut Diagnostics) -> Option<CourseConfig> {
         return None;
     }
     let keys = KeyLines::new(doc.get_ref(), &index, text);
-    check_unknown_keys(doc.get_ref(), &keys, diags);
+    check_unknown_keys(doc.get_ref(), &index, text, diags);
     // serde stops at the first value of the wrong type: report it, set that value aside,
     // and try again, so the author sees all of them at once.
     let mut failed = false;
@@ -295,13 +295,18 @@ fn toml_error(text: &str, index: &LineIndex, e: &toml::de::Error) -> Diagnostic 
     .help(help)
 }
 
-fn check_unknown_keys(table: &toml::de::DeTable<'_>, keys: &KeyLines, diags: &mut Diagnostics) {
+fn check_unknown_keys(
+    table: &toml::de::DeTable<'_>,
+    index: &LineIndex,
+    text: &str,
+    diags: &mut Diagnostics,
+) {
     let mut visit = |section: &str, t: &toml::de::DeTable<'_>| {
         let Some(allowed) = known_keys(section) else {
             return;
         };
-        for key in t.keys() {
-            let key = key.get_ref().as_ref();
+        for spanned in t.keys() {
+            let key = spanned.get_ref().as_ref();
             if allowed.contains(&key) {
                 continue;
             }
@@ -315,7 +320,7 @@ fn check_unknown_keys(table: &toml::de::DeTable<'_>, keys: &KeyLines, diags: &mu
                 FILE_NAME,
                 format!("unknown key `{key}`{where_}"),
             )
-            .at_pos(keys.position_of(t, key));
+            .at_pos(index.position(text, spanned.span().start));
             d = d.suggest(
                 key,
                 allowed.iter().copied(),
@@ -723,9 +728,6 @@ struct KeyLines {
     keys: Vec<(String, String, usize)>,
     /// Tables in order: (name, line); an array of tables has one per element.
     headers: Vec<(String, usize)>,
-    /// Start of every line, to turn a byte offset into a line.
-    index: LineIndex,
-    text: String,
 }
 
 impl KeyLines {
@@ -761,19 +763,7 @@ impl KeyLines {
                 _ => {}
             }
         }
-        Self {
-            keys,
-            headers,
-            index: index.clone(),
-            text: text.to_string(),
-        }
-    }
-
-    /// Where `key` of the table `t` is written.
-    fn position_of(&self, t: &toml::de::DeTable<'_>, key: &str) -> crate::diagnostics::Position {
-        t.get_key_value(key)
-            .map(|(k, _)| self.index.position(&self.text, k.span().start))
-            .unwrap_or(crate::diagnostics::Position { line: 1, column: 1 })
+        Self { keys, headers }
     }
 
     fn line_of(&self, section: &str, key: &str) -> usize {

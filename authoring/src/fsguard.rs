@@ -8,7 +8,8 @@
 //! course folder itself may be reached through links (it is what the author named).
 //!
 //! Every reader of course files (lessons, snippets, media, attachments) goes through
-//! [`open_inside`] and uses the path it returns.
+//! [`open_inside`] and uses the path it returns; [`crate::source::read_file`] and its
+//! kin read through it and also refuse pipes and devices.
 
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
@@ -157,32 +158,6 @@ pub fn open_inside(course_dir: &Path, rel: &Path) -> Result<PathBuf, Escape> {
     Ok(here)
 }
 
-/// Reads a file of the course through [`open_inside`].
-pub fn read_inside(course_dir: &Path, rel: &Path) -> Result<Vec<u8>, ReadError> {
-    let path = open_inside(course_dir, rel).map_err(ReadError::Escape)?;
-    std::fs::read(&path).map_err(ReadError::Io)
-}
-
-/// Why [`read_inside`] failed.
-#[derive(Debug)]
-pub enum ReadError {
-    /// The path leaves the course folder.
-    Escape(Escape),
-    /// The file could not be read (missing, a folder, permissions…).
-    Io(std::io::Error),
-}
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReadError::Escape(e) => e.fmt(f),
-            ReadError::Io(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for ReadError {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,8 +233,8 @@ mod tests {
         std::os::unix::fs::symlink("real.png", dir.path().join("media/alias.png")).unwrap();
         assert!(open_inside(dir.path(), Path::new("media/alias.png")).is_err());
         assert!(matches!(
-            read_inside(dir.path(), Path::new("linked/secret.txt")),
-            Err(ReadError::Escape(_))
+            crate::source::read_file(dir.path(), Path::new("linked/secret.txt")),
+            Err(crate::source::ReadError::Escape(_))
         ));
     }
 }

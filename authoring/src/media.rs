@@ -139,7 +139,7 @@ impl Media {
             .as_ref()
             .ok()
             .and_then(|()| {
-                fsguard::read_inside(course_dir, &Path::new(CACHE_DIR).join("index.json")).ok()
+                crate::source::read_file(course_dir, &Path::new(CACHE_DIR).join("index.json")).ok()
             })
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
@@ -396,7 +396,9 @@ impl Media {
         }
         let bytes = match task.bytes {
             Some(b) => b,
-            None => fsguard::read_inside(&self.course_dir, &task.rel).map_err(|e| e.to_string())?,
+            None => {
+                crate::source::read_file(&self.course_dir, &task.rel).map_err(|e| e.to_string())?
+            }
         };
         // The file may have changed since it was measured: check its header again.
         let (w, h) = header_dimensions(&bytes)?;
@@ -418,7 +420,8 @@ impl Media {
         self.cache_ok.clone()?;
         let cached = self.cache_path(hash, width, src);
         if !is_cached(&cached) {
-            let bytes = fsguard::read_inside(&self.course_dir, src).map_err(|e| e.to_string())?;
+            let bytes =
+                crate::source::read_file(&self.course_dir, src).map_err(|e| e.to_string())?;
             let (w, h) = header_dimensions(&bytes)?;
             check_dimensions(w, h)?;
             let img = decode_at_least(&bytes, width, height)?;

@@ -195,6 +195,11 @@ pub fn open_source(dir: &Path, rel: &Path) -> Result<std::fs::File, ReadError> {
     Ok(std::fs::File::open(path)?)
 }
 
+/// A whole course file (media, attachments), read as [`open_source`] opens it.
+pub fn read_file(dir: &Path, rel: &Path) -> Result<Vec<u8>, ReadError> {
+    read_prefix(dir, rel, u64::MAX)
+}
+
 /// The first `n` bytes of a course file (fewer if it is shorter).
 pub fn read_prefix(dir: &Path, rel: &Path, n: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read as _;

@@ -44,44 +44,49 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     let mut templates: BTreeMap<String, (String, Option<PathBuf>)> = BTreeMap::new();
     let mut assets: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
     read_builtin(DEFAULT, &mut templates, &mut assets);
-    let folder = crate::fsguard::open_inside(course_dir, Path::new(name));
     if THEMES.get_dir(name).is_some() && !name.contains('/') {
         if name != DEFAULT {
             assets.clear();
             read_builtin(name, &mut templates, &mut assets);
         }
-    } else if let Err(e) = folder {
-        diags.push(
-            Diagnostic::error("theme-file", crate::config::FILE_NAME, format!("theme {e}"))
-                .help("name a built-in theme or a theme folder inside the course"),
-        );
-        return None;
-    } else if folder.as_ref().is_ok_and(|f| f.is_dir()) {
-        assets.clear();
-        read_folder(
-            course_dir,
-            Path::new(name),
-            &mut templates,
-            &mut assets,
-            diags,
-        );
     } else {
-        let known = builtin_names();
-        let mut d = Diagnostic::error(
-            "unknown-theme",
-            crate::config::FILE_NAME,
-            format!("unknown theme `{name}`"),
-        );
-        d = d.suggest(
-            name,
-            known.iter().copied(),
-            format!(
-                "use a built-in theme ({}) or the name of a theme folder inside the course",
-                known.join(", ")
-            ),
-        );
-        diags.push(d);
-        return None;
+        match crate::fsguard::open_inside(course_dir, Path::new(name)) {
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("theme-file", crate::config::FILE_NAME, format!("theme {e}"))
+                        .help("name a built-in theme or a theme folder inside the course"),
+                );
+                return None;
+            }
+            Ok(folder) if folder.is_dir() => {
+                assets.clear();
+                read_folder(
+                    course_dir,
+                    Path::new(name),
+                    &mut templates,
+                    &mut assets,
+                    diags,
+                );
+            }
+            Ok(_) => {
+                let known = builtin_names();
+                let d = Diagnostic::error(
+                    "unknown-theme",
+                    crate::config::FILE_NAME,
+                    format!("unknown theme `{name}`"),
+                )
+                .suggest(
+                    name,
+                    known.iter().copied(),
+                    format!(
+                        "use a built-in theme ({}) or the name of a theme folder inside the course",
+                        known.join(", ")
+                    ),
+                );
+                diags.push(d);
+                return None;
+            }
+        }
     }
     read_folder_templates(course_dir, Path::new("templates"), &mut templates, diags);
     let mut tera = Tera::default();

@@ -1,5 +1,8 @@
 //! Writes a large course for the build benchmark (`bench/build.sh`):
-//! `generate_bench_course OUT [--lessons N] [--images N] [--questions N]`.
+//! `generate_bench_course OUT [--lessons N] [--images N] [--questions N] [--assessment N]`.
+//!
+//! `--assessment N` adds a final assessment of N questions (three attempts) and makes the
+//! completion rule "both", for the tracking tests.
 //!
 //! Lessons are realistic in size (headings, lists, a table, links, callouts); images are
 //! phone-photo sized JPEGs and diagram-like PNGs, all wider than the course shows them,
@@ -20,11 +23,12 @@ fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let out = PathBuf::from(
         args.first()
-            .expect("usage: generate_bench_course OUT [--lessons N] [--images N] [--questions N]"),
+            .expect("usage: generate_bench_course OUT [--lessons N] [--images N] [--questions N] [--assessment N]"),
     );
     let lessons = arg(&args, "--lessons", 200);
     let images = arg(&args, "--images", 100);
     let questions = arg(&args, "--questions", 500);
+    let assessment = arg(&args, "--assessment", 0);
     std::fs::create_dir_all(out.join("lessons"))?;
     std::fs::create_dir_all(out.join("media"))?;
 
@@ -70,6 +74,20 @@ fn main() -> std::io::Result<()> {
             .collect();
         toml.push_str(&ids.join(", "));
         toml.push_str("]\n");
+    }
+    if assessment > 0 {
+        toml = toml.replace("rule = \"all-pages\"", "rule = \"both\"");
+        toml.push_str(
+            "\n[[modules]]\ntitle = \"Assessment\"\nlessons = [\"lessons/assessment.md\"]\n",
+        );
+        let mut md = String::from("---\ntitle: Assessment\ntype: assessment\nattempts: 3\n---\n\n");
+        for a in 0..assessment {
+            let _ = write!(
+                md,
+                "::: question single #a{a}\nAssessment question {a}: which is right?\n\n- [x] The right answer {a}\n- [ ] A wrong answer {a}\n- [ ] Another wrong answer {a}\n:::\n\n"
+            );
+        }
+        std::fs::write(out.join("lessons/assessment.md"), md)?;
     }
     std::fs::write(out.join("course.toml"), toml)?;
 

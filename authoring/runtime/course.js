@@ -35,11 +35,8 @@
         try { window.localStorage.setItem(key, json); } catch (e) { /* private mode: keep in memory */ }
       },
       setLocation: function () {},
-      setProgress: function () {},
-      setScore: function () {},
-      setCompletion: function () {},
-      setSuccess: function () {},
-      recordInteraction: function () {},
+      report: function () {},
+      recordInteractions: function () { return false; },
       commit: function () {},
       finish: function () {}
     };
@@ -85,6 +82,20 @@
   }
 
   /* ---------- helpers ---------- */
+
+  /* The interface's words, in the course's language (authoring/strings/*.toml), with
+     each {name} filled in. */
+  var words = data.strings || {};
+  function t(key, values) {
+    var s = Object.prototype.hasOwnProperty.call(words, key) ? String(words[key]) : key;
+    for (var k in values) {
+      if (Object.prototype.hasOwnProperty.call(values, k)) { s = s.split('{' + k + '}').join(String(values[k])); }
+    }
+    return s;
+  }
+  function esc(s) {
+    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  }
 
   function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   function indexOf(list, v) { for (var j = 0; j < list.length; j++) { if (list[j] === v) { return j; } } return -1; }
@@ -230,7 +241,7 @@
   Question.prototype.show = function (r, correct) {
     var k = this.key, html = '';
     var chosen = isArray(r) ? r : [r];
-    html += '<p class="course-feedback__result">' + (correct ? 'Correct' : 'Incorrect') + '</p>';
+    html += '<p class="course-feedback__result">' + esc(t(correct ? 'correct' : 'incorrect')) + '</p>';
     for (var j = 0; j < k.feedback.length; j++) {
       if (indexOf(chosen, k.feedback[j][0]) >= 0) { html += '<p>' + k.feedback[j][1] + '</p>'; }
     }
@@ -245,8 +256,9 @@
     all('input, select, button', this.form).forEach(function (x) { x.disabled = locked; });
   };
 
-  Question.prototype.report = function (r, correct) {
-    tracking.recordInteraction({
+  /* The answer as an interaction, for the LMS's journal. */
+  Question.prototype.interaction = function (r, correct) {
+    return {
       id: this.id,
       kind: this.kind,
       text: this.text,
@@ -258,7 +270,7 @@
       options: this.key.options,
       targets: this.key.targets,
       result: correct ? 'correct' : 'incorrect'
-    });
+    };
   };
 
   function setupKnowledgeCheck(q) {
@@ -271,13 +283,15 @@
       ev.preventDefault();
       var r = q.response();
       if (r === null) {
-        q.feedback.innerHTML = '<p class="course-feedback__error">Answer the question, then select Check answer.</p>';
+        q.feedback.innerHTML = '<p class="course-feedback__error">' + esc(t('answer_first')) + '</p>';
         return;
       }
       var ok = q.isCorrect(r);
       q.show(r, ok);
+      /* Journalled the first time only: checking again must not grow every commit. */
+      var first = state.a[q.stateKey] === undefined;
       state.a[q.stateKey] = r;
-      q.report(r, ok);
+      if (first) { tracking.recordInteractions([q.interaction(r, ok)], false); }
       save();
     });
   }
@@ -339,7 +353,7 @@
         if (legend && !legend.querySelector('.course-question__number')) {
           legend.insertAdjacentHTML('afterbegin', '<span class="course-question__number"></span>');
         }
-        if (legend) { legend.querySelector('.course-question__number').textContent = 'Question ' + (n + 1) + ' of ' + ordered.length + ': '; }
+        if (legend) { legend.querySelector('.course-question__number').textContent = t('question_of', { number: n + 1, total: ordered.length }); }
       });
       return ordered;
     }
@@ -352,12 +366,12 @@
       if (x.sc === null) { result.hidden = true; return; }
       var passed = !!x.p;
       var more = left();
-      var html = '<h2 class="course-assessment__heading" tabindex="-1">' + (passed ? 'You passed' : 'You did not pass') + '</h2>' +
-        '<p>You scored ' + x.sc + '%. The pass mark is ' + passMark + '%.</p>';
+      var html = '<h2 class="course-assessment__heading" tabindex="-1">' + esc(t(passed ? 'you_passed' : 'you_did_not_pass')) + '</h2>' +
+        '<p>' + esc(t('you_scored', { score: x.sc, pass_mark: passMark })) + '</p>';
       if (!passed) {
-        html += more === Infinity ? '<p>You can try again.</p>' :
-          more > 0 ? '<p>You have ' + more + ' attempt' + (more === 1 ? '' : 's') + ' left.</p>' :
-            '<p>You have no attempts left. Speak to your training team.</p>';
+        html += '<p>' + esc(more === Infinity ? t('can_try_again') :
+          more === 1 ? t('attempts_left_one') : more > 0 ? t('attempts_left_many', { attempts: more }) :
+            t('no_attempts_left')) + '</p>';
       }
       result.innerHTML = html;
       result.hidden = false;
@@ -386,9 +400,9 @@
     submit.addEventListener('click', function () {
       var missing = current.filter(function (q) { return q.response() === null; });
       if (missing.length) {
-        errors.innerHTML = '<h2 class="course-error-summary__title" tabindex="-1">There is a problem</h2><ul>' +
+        errors.innerHTML = '<h2 class="course-error-summary__title" tabindex="-1">' + esc(t('there_is_a_problem')) + '</h2><ul>' +
           missing.map(function (q) {
-            return '<li><a href="#q-' + q.id + '">' + q.text.replace(/</g, '&lt;') + ' has no answer</a></li>';
+            return '<li><a href="#q-' + q.id + '">' + esc(t('has_no_answer', { question: q.text })) + '</a></li>';
           }).join('') + '</ul>';
         errors.hidden = false;
         errors.querySelector('h2').focus();
@@ -396,19 +410,20 @@
       }
       errors.hidden = true;
       var right = 0;
+      var answers = [];
       current.forEach(function (q) {
         var r = q.response();
         var ok = q.isCorrect(r);
         if (ok) { right++; }
         state.a[q.stateKey] = r;
         q.show(r, ok);
-        q.report(r, ok);
+        answers.push(q.interaction(r, ok));
       });
       x.n += 1;
       x.sc = Math.round((right / current.length) * 100);
       x.p = x.sc >= passMark ? 1 : 0;
       x.done = 1;
-      tracking.setScore({ raw: x.sc, min: 0, max: 100, scaled: x.sc / 100 });
+      tracking.recordInteractions(answers, true);
       evaluate();
       save();
       showResult(true);
@@ -432,31 +447,69 @@
 
   /* ---------- progress and completion ---------- */
 
-  function assessmentKeys() {
-    return data.pages.filter(function (p) { return p.kind === 'assessment'; }).map(function (p) { return p.key; });
+  function assessmentPages() {
+    return data.pages.filter(function (p) { return p.kind === 'assessment'; });
+  }
+
+  /* An assessment's outcome is final once it is passed or its attempts are used up;
+     until then a failed attempt is not a failure. */
+  function outcome(p) {
+    var x = state.x[p.key];
+    if (!x || !x.done || x.sc === null) { return null; }
+    if (x.p) { return { passed: true, score: x.sc }; }
+    return p.attempts > 0 && x.n >= p.attempts ? { passed: false, score: x.sc } : null;
+  }
+
+  /* What the completion rule makes of the learner's progress, for the LMS. The score is
+     reported only once every assessment's outcome is final, so that an LMS that judges
+     from the score (a 1.2 mastery score, a 2004 scaled passing score) never records a
+     failure while attempts remain. */
+  function judge(seen) {
+    var assess = assessmentPages();
+    var outcomes = assess.map(outcome);
+    var passed = assess.length > 0 && outcomes.every(function (o) { return o && o.passed; });
+    var failed = outcomes.some(function (o) { return o && !o.passed; });
+    var allSeen = seen === lessonKeys.length;
+    var complete = data.rule === 'all-pages' ? allSeen : data.rule === 'assessment' ? passed : allSeen && passed;
+    var lesson;
+    if (data.rule === 'all-pages') { lesson = complete ? (passed ? 'passed' : 'completed') : 'incomplete'; }
+    else { lesson = complete ? 'passed' : failed ? 'failed' : 'incomplete'; }
+    var units = data.rule === 'all-pages' ? lessonKeys.length : lessonKeys.length + assess.length;
+    var got = data.rule === 'all-pages' ? seen :
+      seen + outcomes.filter(function (o) { return o && o.passed; }).length;
+    var progress = complete ? 1 : Math.min(0.99, Math.floor((got / Math.max(units, 1)) * 10000) / 10000);
+    var score = null;
+    if (assess.length && outcomes.every(function (o) { return o; })) {
+      var scores = outcomes.map(function (o) { return o.score; });
+      var raw = passed ? Math.round(scores.reduce(function (a, b) { return a + b; }, 0) / scores.length) :
+        Math.min.apply(Math, outcomes.filter(function (o) { return !o.passed; }).map(function (o) { return o.score; }));
+      score = { raw: raw, min: 0, max: 100, scaled: raw / 100 };
+    }
+    return {
+      completion: complete ? 'completed' : 'incomplete',
+      success: !assess.length ? null : passed ? 'passed' : failed ? 'failed' : null,
+      lesson: lesson,
+      progress: progress,
+      score: score
+    };
   }
 
   function evaluate() {
     var seen = lessonKeys.filter(hasSeen).length;
-    var allSeen = seen === lessonKeys.length;
-    var assess = assessmentKeys();
-    var passed = assess.length > 0 && assess.every(function (id) { return state.x[id] && state.x[id].p; });
-    var anyFailedOut = assess.some(function (id) { return state.x[id] && state.x[id].done && !state.x[id].p; });
-    var complete = data.rule === 'all-pages' ? allSeen : data.rule === 'assessment' ? passed : allSeen && passed;
-    tracking.setProgress(seen, lessonKeys.length);
-    tracking.setCompletion(complete ? 'completed' : 'incomplete');
-    if (assess.length) { tracking.setSuccess(passed ? 'passed' : anyFailedOut ? 'failed' : 'unknown'); }
+    var verdict = judge(seen);
+    var complete = verdict.completion === 'completed';
+    tracking.report(verdict);
     state.c = complete ? 1 : 0;
     all('[data-course-progress]').forEach(function (el) {
       el.hidden = false;
       var text = el.querySelector('.course-progress__text');
       var bar = el.querySelector('.course-progress__bar-value');
-      if (text) { text.textContent = 'You have viewed ' + seen + ' of ' + lessonKeys.length + ' pages.'; }
+      if (text) { text.textContent = t('viewed_pages', { seen: seen, total: lessonKeys.length }); }
       if (bar) { bar.style.width = Math.round((seen / lessonKeys.length) * 100) + '%'; }
     });
     all('[data-course-status]').forEach(function (el) {
       if (complete) {
-        el.innerHTML = '<h2 class="course-status__title">You have completed this course</h2><p>Your completion has been recorded.</p>';
+        el.innerHTML = '<h2 class="course-status__title">' + esc(t('completed_title')) + '</h2><p>' + esc(t('completed_recorded')) + '</p>';
         el.hidden = false;
       }
     });

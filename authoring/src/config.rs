@@ -37,6 +37,8 @@ pub struct CourseConfig {
     pub links: Links,
     pub package: PackageConfig,
     pub modules: Vec<ModuleConfig>,
+    /// Interface strings that replace the language's own (`next = "Ymlaen"`).
+    pub strings: BTreeMap<String, String>,
 }
 
 /// Settings for `course package`.
@@ -152,6 +154,7 @@ pub fn known_keys(section: &str) -> Option<&'static [&'static str]> {
         "governance" => fields::<Governance>(),
         "links" => fields::<Links>(),
         "modules" => fields::<ModuleConfig>(),
+        "strings" => crate::i18n::KEYS.as_slice(),
         _ => return None,
     })
 }
@@ -445,6 +448,24 @@ fn validate(c: &CourseConfig, keys: &KeyLines, diags: &mut Diagnostics) {
             )
             .at(keys.line_of("", "language"), 1)
             .help("write the language as a BCP 47 tag, such as \"en-GB\" or \"cy-GB\""),
+        );
+    }
+    let translated = crate::i18n::KEYS.iter().all(|k| c.strings.contains_key(*k));
+    if is_language_tag(&c.language) && !crate::i18n::speaks(&c.language) && !translated {
+        diags.push(
+            Diagnostic::warning(
+                "untranslated-interface",
+                FILE_NAME,
+                format!(
+                    "the interface has no words in `{}`, so buttons, headings and messages will be in English",
+                    c.language
+                ),
+            )
+            .at(keys.line_of("", "language"), 1)
+            .help(format!(
+                "translate them under [strings] in course.toml (docs/course-format.md says how), or use one of: {}",
+                crate::i18n::languages().collect::<Vec<_>>().join(", ")
+            )),
         );
     }
     if let Some(colour) = &c.theme.primary_colour

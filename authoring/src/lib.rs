@@ -18,6 +18,7 @@ pub mod blocks;
 pub mod config;
 pub mod diagnostics;
 pub mod fsguard;
+pub mod i18n;
 pub mod markdown;
 pub mod media;
 pub mod packaging;

@@ -42,6 +42,8 @@ pub struct Prepared {
     pub pages: usize,
     /// The most characters the learner's saved state can reach (SCORM suspend data).
     pub worst_case_state_chars: usize,
+    /// The worst cases of what a commit to the LMS carries.
+    pub commit: packager::commit::CommitFacts,
 }
 
 /// Loads, checks and renders. Returns `None` when there are errors (or, with
@@ -128,8 +130,10 @@ fn prepare_checked(
     );
     check_structure(&course, &pages, diags);
     check_state_keys(&course, &pages, diags);
-    let worst_case_state_chars = worst_case_state(&course, &pages);
+    let (worst_case_state_chars, state_commit_bytes) = worst_case_state(&course, &pages);
     check_state_size(worst_case_state_chars, diags);
+    let commit = commit_facts(&course, &pages, state_commit_bytes);
+    check_commit_size(&commit, diags);
     let theme = theme::load(dir, &course.config.theme.name, diags)?;
     if diags.has_errors() {
         return None;
@@ -138,6 +142,7 @@ fn prepare_checked(
     drop(index);
     Some(Prepared {
         worst_case_state_chars,
+        commit,
         pages: course.lessons.len(),
         course,
         files,
@@ -624,16 +629,54 @@ fn check_state_size(worst: usize, diags: &mut Diagnostics) {
     }
 }
 
-/// The longest the runtime's saved state can grow for this course, in characters:
-/// every page seen, every question answered at full length, every assessment attempted.
-fn worst_case_state(course: &Course, pages: &BTreeMap<String, RenderedPage>) -> usize {
+/// The worst cases of what the course sends to the LMS: its saved state, its knowledge
+/// checks, the questions one attempt at every assessment presents, and the largest
+/// interaction.
+fn commit_facts(
+    course: &Course,
+    pages: &BTreeMap<String, RenderedPage>,
+    suspend_bytes: usize,
+) -> packager::commit::CommitFacts {
+    let mut facts = packager::commit::CommitFacts {
+        suspend_bytes,
+        ..Default::default()
+    };
+    for lesson in &course.lessons {
+        let page = &pages[&lesson.id];
+        if lesson.kind == LessonKind::Assessment {
+            facts.per_attempt += page.questions.len().saturating_sub(page.undrawn);
+        } else {
+            facts.checks += page.questions.len();
+        }
+        for q in &page.questions {
+            facts.interaction_bytes = facts
+                .interaction_bytes
+                .max(questions::worst_case_interaction_bytes(q));
+        }
+    }
+    facts
+}
+
+/// Says at `check` what `course package` would refuse: a course whose commit to the LMS
+/// could outgrow what a browser sends as a page closes.
+fn check_commit_size(facts: &packager::commit::CommitFacts, diags: &mut Diagnostics) {
+    if let Err(e) = packager::commit::plan(facts, packager::Format::Scorm2004) {
+        diags.push(
+            Diagnostic::error("commit-too-large", crate::config::FILE_NAME, e.to_string())
+                .help("put fewer questions in the assessment (a `::: bank` can draw some of them), or split the course"),
+        );
+    }
+}
+
+/// The longest the runtime's saved state can grow for this course, in characters and
+/// in bytes inside a commit: every page seen, every question answered at full length,
+/// every assessment attempted.
+fn worst_case_state(course: &Course, pages: &BTreeMap<String, RenderedPage>) -> (usize, usize) {
     let fixed = r#"{"v":1,"l":"xxxxx","s":"","a":{},"x":{},"c":1}"#.len();
     let seen = 5 * course.lessons.len();
-    let answers: usize = pages
-        .values()
-        .flat_map(|p| p.questions.iter())
-        .map(questions::worst_case_state_chars)
-        .sum();
+    let all = || pages.values().flat_map(|p| p.questions.iter());
+    let answers: usize = all().map(questions::worst_case_state_chars).sum();
+    let answer_bytes: usize = all().map(questions::worst_case_state_commit_bytes).sum();
     let attempt = r#""xxxxx":{"n":9999,"seed":4294967295,"sc":100,"p":1,"done":1},"#.len();
     let attempts = attempt
         * course
@@ -641,7 +684,8 @@ fn worst_case_state(course: &Course, pages: &BTreeMap<String, RenderedPage>) -> 
             .iter()
             .filter(|l| l.kind == LessonKind::Assessment)
             .count();
-    fixed + seen + answers + attempts
+    let structure = fixed + seen + attempts;
+    (structure + answers, 2 * structure + answer_bytes)
 }
 
 #[derive(Serialize)]
@@ -675,6 +719,8 @@ struct RuntimeData<'a> {
     rule: CompletionRule,
     pass_mark: u32,
     pages: Vec<RuntimePage<'a>>,
+    /// The interface's words, for what the runtime writes.
+    strings: &'a crate::i18n::Strings,
 }
 
 #[derive(Serialize)]
@@ -683,6 +729,9 @@ struct RuntimePage<'a> {
     key: String,
     title: &'a str,
     kind: LessonKind,
+    /// An assessment's attempts (0: unlimited), so that the runtime knows when a
+    /// failure is final.
+    attempts: u32,
 }
 
 /// The pass mark learners are held to: the first assessment's own, else the course's.
@@ -759,6 +808,7 @@ fn render_site(
     };
     let mut base = tera::Context::new();
     base.insert("course", cfg);
+    base.insert("t", &course.strings);
     base.insert("modules", &modules);
     base.insert("logo", &logo);
     base.insert("has_glossary", &!glossary.is_empty());
@@ -824,7 +874,10 @@ fn render_site(
     }
     if !glossary.is_empty() {
         let mut ctx = base.clone();
-        ctx.insert("page_title", &format!("Glossary – {}", cfg.title));
+        ctx.insert(
+            "page_title",
+            &format!("{} – {}", course.strings.get("glossary"), cfg.title),
+        );
         ctx.insert("glossary", &glossary);
         files.insert(
             "glossary.html".into(),
@@ -844,6 +897,7 @@ fn render_site(
         title: &cfg.title,
         rule: cfg.completion.rule,
         pass_mark: course_pass_mark(course),
+        strings: &course.strings,
         pages: course
             .lessons
             .iter()
@@ -852,6 +906,7 @@ fn render_site(
                 key: questions::state_key(&l.id),
                 title: &l.title,
                 kind: l.kind,
+                attempts: l.attempts.unwrap_or(0),
             })
             .collect(),
     };

@@ -14,6 +14,8 @@ pub struct Course {
     pub dir: PathBuf,
     pub config: CourseConfig,
     pub lessons: Vec<Lesson>,
+    /// The interface's words, in the course's language.
+    pub strings: crate::i18n::Strings,
 }
 
 /// What a page is for.
@@ -156,10 +158,12 @@ pub fn load(
             lessons.push(lesson);
         }
     }
+    let strings = crate::i18n::Strings::for_course(&config);
     Some(Course {
         dir: dir.to_path_buf(),
         config,
         lessons,
+        strings,
     })
 }
 

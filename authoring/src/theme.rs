@@ -91,6 +91,7 @@ pub fn load(course_dir: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     read_folder_templates(course_dir, Path::new("templates"), &mut templates, diags);
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
+    tera.register_filter("fill", fill_filter);
     let list: Vec<(String, String)> = templates
         .iter()
         .map(|(k, (v, _))| (k.clone(), v.clone()))
@@ -234,6 +235,32 @@ fn course_folder(
         }
     }
     files
+}
+
+/// `{{ t.page_of | fill(number=number, total=total) }}`: an interface string (see
+/// [`crate::i18n`]) with each `{name}` replaced by the argument of that name.
+fn fill_filter(
+    value: &tera::Value,
+    args: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("`fill` works on a string, such as `t.page_of`"))?;
+    let values: Vec<(String, String)> = args
+        .iter()
+        .map(|(k, v)| {
+            let shown = match v {
+                tera::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), shown)
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    Ok(tera::Value::String(crate::i18n::fill(text, &pairs)))
 }
 
 /// A Tera error with its causes, which hold the useful part.

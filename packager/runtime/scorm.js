@@ -73,8 +73,7 @@
 
   var started = new Date().getTime();
   var finished = false;
-  var completion = 'incomplete';
-  var success = 'unknown';
+  var done = false;
   var lastSuspend = null;
   var ok = String(call.init()) === 'true';
   if (!ok) { startCourse('index'); return; }
@@ -82,6 +81,10 @@
   var entry = call.get(el.entry);
   var suspend = call.get('cmi.suspend_data');
   var location = call.get(el.location);
+  /* How many interactions may be journalled, worked out at packaging so that a whole
+     commit stays under what a browser sends as a page closes. */
+  var caps = (window.COURSE_SCORM && window.COURSE_SCORM.interactions) || { max: 0, checks: 0 };
+  var journalled = Number(call.get('cmi.interactions._count')) || 0;
 
   // A first visit must not be left "not attempted": 1.2 LMSs mark that completed on exit.
   if (is12) {
@@ -91,6 +94,9 @@
     var cs = call.get(el.completion);
     if (cs === 'unknown' || cs === 'not attempted' || cs === '') { call.set(el.completion, 'incomplete'); }
   }
+  /* Suspend from the start: a session that ends without Terminate (a crash, a killed
+     tab, a commit the browser dropped) still resumes next time. */
+  call.set(el.exit, 'suspend');
   call.commit();
 
   function twoDigits(n) { return (n < 10 ? '0' : '') + n; }
@@ -111,16 +117,16 @@
       twoDigits(d.getHours()) + ':' + twoDigits(d.getMinutes()) + ':' + twoDigits(d.getSeconds());
   }
 
-  function lessonStatus() {
-    if (success === 'failed') { return 'failed'; }
-    if (completion === 'completed') { return success === 'passed' ? 'passed' : 'completed'; }
-    return 'incomplete';
-  }
-
   /* Responses in each version's vocabulary. 1.2 identifies options by single characters
      (a-z, 0-9) in authored order; 2004 uses the course's stable option ids. */
   var LETTERS = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  function letter(list, id) { var i = -1; for (var j = 0; j < list.length; j++) { if (list[j] === id) { i = j; } } return LETTERS.charAt(i); }
+  function position(list, id) { for (var j = 0; j < list.length; j++) { if (list[j] === id) { return j; } } return -1; }
+  function letter(list, id) { return LETTERS.charAt(position(list, id)); }
+  /* A set of options, in the order the author wrote them, so that a response reads
+     like its pattern whatever order the learner ticked them in. */
+  function inOrder(list, ids) {
+    return ids.slice().sort(function (a, b) { return position(list, a) - position(list, b); });
+  }
 
   function format(q, value) {
     var opts = q.options || [], sep = is12 ? ',' : '[,]';
@@ -131,7 +137,7 @@
         return is12 ? (truth ? 't' : 'f') : (truth ? 'true' : 'false');
       case 'single':
       case 'multiple':
-        var ids = isArray(value) ? value : [value];
+        var ids = inOrder(opts, isArray(value) ? value : [value]);
         return ids.map(function (id) { return is12 ? letter(opts, id) : id; }).join(sep);
       case 'matching':
         var pairs = [];
@@ -171,6 +177,19 @@
 
   var TYPES = { single: 'choice', multiple: 'choice', 'true-false': 'true-false', 'fill-in': 'fill-in', numeric: 'numeric', matching: 'matching', ordering: 'sequencing' };
 
+  function record(n, q) {
+    var p = 'cmi.interactions.' + n + '.';
+    call.set(p + 'id', q.id);
+    call.set(p + 'type', TYPES[q.kind] || 'other');
+    if (!is12) { call.set(p + 'description', (q.text || '').slice(0, 250)); }
+    call.set(p + (is12 ? 'time' : 'timestamp'), timestamp());
+    var pats = patterns(q);
+    for (var i = 0; i < pats.length; i++) { call.set(p + 'correct_responses.' + i + '.pattern', pats[i]); }
+    call.set(p + (is12 ? 'student_response' : 'learner_response'), format(q, q.response));
+    call.set(p + 'weighting', '1');
+    call.set(p + 'result', q.result === 'correct' ? 'correct' : (is12 ? 'wrong' : 'incorrect'));
+  }
+
   window.CourseTracking = {
     name: 'scorm' + version,
     entry: entry,
@@ -186,35 +205,32 @@
       if (text !== lastSuspend) { call.set('cmi.suspend_data', text); lastSuspend = text; }
     },
     setLocation: function (page) { call.set(el.location, page); },
-    setProgress: function (seen, total) {
-      if (!is12 && total > 0) { call.set(el.progress, (Math.round((seen / total) * 10000) / 10000).toString()); }
+    /* What the course's completion rule makes of the learner's progress, decided by the
+       course runtime: completion, success, the single 1.2 status, progress, and a score
+       once it is final. */
+    report: function (r) {
+      done = r.completion === 'completed';
+      if (r.score) {
+        call.set(el.min, r.score.min);
+        call.set(el.max, r.score.max);
+        call.set(el.raw, r.score.raw);
+        if (!is12) { call.set(el.scaled, r.score.scaled); }
+      }
+      if (is12) {
+        call.set(el.status, r.lesson);
+      } else {
+        call.set(el.progress, String(r.progress));
+        call.set(el.completion, r.completion);
+        if (r.success) { call.set(el.success, r.success); }
+      }
     },
-    setScore: function (s) {
-      call.set(el.min, s.min);
-      call.set(el.max, s.max);
-      call.set(el.raw, s.raw);
-      if (!is12) { call.set(el.scaled, s.scaled); }
-    },
-    setCompletion: function (status) {
-      completion = status;
-      if (is12) { call.set(el.status, lessonStatus()); } else { call.set(el.completion, status); }
-    },
-    setSuccess: function (status) {
-      success = status;
-      if (is12) { call.set(el.status, lessonStatus()); } else { call.set(el.success, status); }
-    },
-    recordInteraction: function (q) {
-      var n = Number(call.get('cmi.interactions._count')) || 0;
-      var p = 'cmi.interactions.' + n + '.';
-      call.set(p + 'id', q.id);
-      call.set(p + 'type', TYPES[q.kind] || 'other');
-      if (!is12) { call.set(p + 'description', (q.text || '').slice(0, 250)); }
-      call.set(p + (is12 ? 'time' : 'timestamp'), timestamp());
-      var pats = patterns(q);
-      for (var i = 0; i < pats.length; i++) { call.set(p + 'correct_responses.' + i + '.pattern', pats[i]); }
-      call.set(p + (is12 ? 'student_response' : 'learner_response'), format(q, q.response));
-      call.set(p + 'weighting', '1');
-      call.set(p + 'result', q.result === 'correct' ? 'correct' : (is12 ? 'wrong' : 'incorrect'));
+    /* Journals a batch of answers (one knowledge check, or one submission of an
+       assessment) whole, or not at all once the package's cap would be passed. */
+    recordInteractions: function (list, graded) {
+      var cap = graded ? caps.max : caps.checks;
+      if (journalled + list.length > cap) { return false; }
+      for (var i = 0; i < list.length; i++) { record(journalled, list[i]); journalled += 1; }
+      return true;
     },
     commit: function () { call.commit(); },
     finish: finish
@@ -223,7 +239,6 @@
   function finish() {
     if (finished) { return; }
     finished = true;
-    var done = completion === 'completed' && success !== 'failed';
     call.set(el.exit, done ? (is12 ? '' : 'normal') : 'suspend');
     call.set(el.sessionTime, sessionTime());
     // No Commit here: this runs while the page unloads, when a synchronous commit is

@@ -3,6 +3,8 @@
 //! - [`package`]: a built web course (a folder) to a SCORM 1.2, SCORM 2004 or plain web
 //!   zip, with the tracking adapter, launch page and manifest; size and suspend-data
 //!   budgets checked.
+//! - [`commit`]: the budget for what one commit to an LMS can carry, and so how many
+//!   interactions a package journals.
 //! - [`manifest`]: `imsmanifest.xml` for SCORM 1.2 and 2004 4th Edition.
 //! - [`archive`]: reproducible zips and their SHA-256, and [`archive::CheckedArchive`],
 //!   the one reader for untrusted zips (every entry checked, then read under limits).
@@ -13,8 +15,9 @@
 
 pub mod archive;
 pub mod cmi;
+pub mod commit;
 pub mod inspect;
 pub mod manifest;
 pub mod package;
 
-pub use package::{Format, Package, PackageError, PackageMeta, package};
+pub use package::{CompletionRule, Format, Package, PackageError, PackageMeta, package};

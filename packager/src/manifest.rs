@@ -1,12 +1,13 @@
 //! Writing `imsmanifest.xml` for SCORM 1.2 and SCORM 2004 4th Edition: one organisation,
 //! one SCO that launches the course, every file listed, metadata from the course and
-//! its passing score as the mastery score (1.2) or scaled passing score (2004).
+//! its passing score as the mastery score (1.2) or scaled passing score (2004), where the
+//! course's completion rule lets the LMS judge from the score.
 
 use std::fmt::Write as _;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::PackageMeta;
+use crate::{CompletionRule, PackageMeta};
 
 /// The SCO's launch page inside every package.
 pub const LAUNCH_FILE: &str = "launch.html";
@@ -84,8 +85,12 @@ pub fn percent_decode(s: &str) -> String {
 pub fn scorm12(meta: &PackageMeta, files: &[String]) -> String {
     let id = identifier(meta);
     let title = xml_escape(&meta.title);
+    // A 1.2 LMS that has a mastery score sets `passed` or `failed` from the score alone
+    // (RTE 3.4.4), which is the course's own judgement only when passing the assessment
+    // is what completes it.
     let mastery = meta
         .pass_mark
+        .filter(|_| meta.rule == CompletionRule::Assessment)
         .map(|p| format!("\n        <adlcp:masteryscore>{p}</adlcp:masteryscore>"))
         .unwrap_or_default();
     let mut m = String::new();
@@ -139,7 +144,12 @@ pub fn scorm12(meta: &PackageMeta, files: &[String]) -> String {
 pub fn scorm2004(meta: &PackageMeta, files: &[String]) -> String {
     let id = identifier(meta);
     let title = xml_escape(&meta.title);
-    let objective = match meta.pass_mark {
+    // The LMS judges success from the scaled score only where the assessment decides
+    // completion; under "all pages" the course reports success itself.
+    let passing = meta
+        .pass_mark
+        .filter(|_| meta.rule != CompletionRule::AllPages);
+    let objective = match passing {
         Some(p) => format!(
             r#"
           <imsss:objectives>
@@ -211,7 +221,7 @@ pub fn scorm2004(meta: &PackageMeta, files: &[String]) -> String {
         course_id = xml_escape(&meta.id),
         lang = xml_escape(&meta.language),
         summary = xml_escape(&meta.summary),
-        by_content = meta.pass_mark.is_none(),
+        by_content = passing.is_none(),
         launch = LAUNCH_FILE,
         files = file_list(files, "      "),
     );

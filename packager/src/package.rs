@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::commit::{self, CommitFacts, CommitTooLarge, InteractionCaps};
 use crate::{archive, manifest};
 
 /// The tracking adapter: the course runtime's tracking interface over the SCORM API.
@@ -47,6 +48,21 @@ impl Format {
     }
 }
 
+/// When a learner has completed a course: the rule decides which status an LMS records,
+/// and so what the manifest declares (a SCORM 1.2 LMS sets `passed` or `failed` from the
+/// score alone when the manifest has a mastery score).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompletionRule {
+    /// Every page viewed; an assessment, if any, does not decide completion.
+    #[default]
+    AllPages,
+    /// The assessment passed.
+    Assessment,
+    /// Every page viewed and the assessment passed.
+    Both,
+}
+
 /// What the packager needs to know about the course, beside its files.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageMeta {
@@ -58,6 +74,10 @@ pub struct PackageMeta {
     pub author: String,
     /// The assessment's pass mark in percent, when the course has an assessment.
     pub pass_mark: Option<u32>,
+    /// What completes the course.
+    pub rule: CompletionRule,
+    /// The worst cases of what the course sends to the LMS, for the commit budget.
+    pub commit: CommitFacts,
     /// The most characters of suspend data the course can ever store.
     pub worst_case_suspend_chars: usize,
     /// The most a package may weigh, in kilobytes.
@@ -75,6 +95,13 @@ impl PackageMeta {
             summary: "When and how to clean your hands.".into(),
             author: "IPC team".into(),
             pass_mark: Some(80),
+            rule: CompletionRule::Assessment,
+            commit: CommitFacts {
+                suspend_bytes: 1_000,
+                checks: 4,
+                per_attempt: 10,
+                interaction_bytes: 400,
+            },
             worst_case_suspend_chars: 500,
             size_budget_kb: None,
         }
@@ -101,6 +128,11 @@ pub enum PackageError {
         format: &'static str,
         worst: usize,
         limit: usize,
+    },
+    #[error("{format}: {source}")]
+    CommitTooLarge {
+        format: &'static str,
+        source: CommitTooLarge,
     },
     #[error(
         "the {format} package is {size_kb} KB, over the course's size budget of {budget_kb} KB"
@@ -135,6 +167,11 @@ pub fn package(
             limit,
         });
     }
+    let caps =
+        commit::plan(&meta.commit, format).map_err(|source| PackageError::CommitTooLarge {
+            format: format.name(),
+            source,
+        })?;
     let mut files = site.clone();
     let version = match format {
         Format::Scorm12 => Some("1.2"),
@@ -144,7 +181,7 @@ pub fn package(
     if let Some(v) = version {
         files.insert(
             manifest::LAUNCH_FILE.into(),
-            launch_page(meta, v).into_bytes(),
+            launch_page(meta, v, caps).into_bytes(),
         );
         files.insert(ADAPTER_PATH.into(), ADAPTER_JS.as_bytes().to_vec());
         let listed: Vec<String> = files.keys().cloned().collect();
@@ -197,8 +234,10 @@ pub fn read_site_dir(dir: &Path) -> Result<SiteFiles, PackageError> {
 
 /// The SCO: holds the LMS session for the whole visit and shows the course's pages in
 /// a frame, so that moving between pages does not end the session.
-fn launch_page(meta: &PackageMeta, version: &str) -> String {
+/// `caps` tell the adapter how many interactions it may journal.
+fn launch_page(meta: &PackageMeta, version: &str, caps: InteractionCaps) -> String {
     let title = manifest::xml_escape(&meta.title);
+    let settings = serde_json::json!({ "version": version, "interactions": caps });
     format!(
         r#"<!DOCTYPE html>
 <html lang="{lang}">
@@ -210,7 +249,7 @@ fn launch_page(meta: &PackageMeta, version: &str) -> String {
 </head>
 <body>
 <iframe id="course-frame" title="{title}" src="about:blank"></iframe>
-<script>window.COURSE_SCORM = {{ "version": "{version}" }};</script>
+<script>window.COURSE_SCORM = {settings};</script>
 <script src="{adapter}"></script>
 </body>
 </html>

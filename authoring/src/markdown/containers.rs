@@ -34,10 +34,11 @@ impl PageRenderer<'_, '_> {
         self.no_glossary += 1;
         let prompt = self.markdown(&q.prompt, &file, c.line + 1, true);
         self.no_glossary -= 1;
+        let site = self.site;
         let rendered = {
             let mut inline = |s: &str, line: usize| self.inline(s, &file, line);
             let mut block = |_: &str, _: usize| prompt.clone();
-            questions::render_html(&q, graded, &mut inline, &mut block)
+            questions::render_html(&q, graded, &site.course.strings, &mut inline, &mut block)
         };
         self.page.questions.push(q);
         rendered
@@ -146,6 +147,7 @@ impl PageRenderer<'_, '_> {
                 n_questions.max(1)
             }
         };
+        self.page.undrawn += n_questions.saturating_sub(draw);
         let mut h = format!("<div class=\"course-bank\" data-draw=\"{draw}\">\n");
         for b in &c.children {
             match b {
@@ -283,16 +285,20 @@ impl PageRenderer<'_, '_> {
             let lang = &self.site.course.config.language;
             let _ = writeln!(
                 h,
-                "<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"Captions\" default>",
+                "<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"{}\" default>",
                 escape(&cap),
-                escape(lang.split('-').next().unwrap_or(lang))
+                escape(lang.split('-').next().unwrap_or(lang)),
+                escape(self.site.course.strings.get("captions"))
             );
         }
+        let strings = &self.site.course.strings;
         if let Some(u) = &url {
             let _ = writeln!(
                 h,
-                "<p>Your browser cannot play this {what}. <a href=\"{}\" download>Download the {what}</a>.</p>",
-                escape(u)
+                "<p>{} <a href=\"{}\" download>{}</a>.</p>",
+                escape(strings.get(&format!("cannot_play_{what}"))),
+                escape(u),
+                escape(strings.get(&format!("download_{what}")))
             );
         }
         let _ = writeln!(h, "</{tag}>");
@@ -306,7 +312,8 @@ impl PageRenderer<'_, '_> {
             let text = transcript.join("\n");
             let _ = writeln!(
                 h,
-                "<details class=\"course-details course-transcript\">\n<summary class=\"course-details__summary\"><span class=\"course-details__summary-text\">Transcript</span></summary>\n<div class=\"course-details__text\">\n{}</div>\n</details>",
+                "<details class=\"course-details course-transcript\">\n<summary class=\"course-details__summary\"><span class=\"course-details__summary-text\">{}</span></summary>\n<div class=\"course-details__text\">\n{}</div>\n</details>",
+                escape(self.site.course.strings.get("transcript")),
                 self.markdown_nested(&text, &c.file.clone(), transcript_line)
             );
         }

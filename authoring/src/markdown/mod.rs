@@ -18,7 +18,7 @@ mod containers;
 mod links;
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Position};
 use crate::media::Media;
-use crate::questions::Question;
+use crate::questions::{Question, escape};
 use crate::source::{Course, Lesson, slugify};
 
 /// Course-wide facts every page's rendering needs.
@@ -74,6 +74,9 @@ pub struct RenderedPage {
     pub heading_ids: BTreeSet<String>,
     pub links: Vec<PendingLink>,
     pub questions: Vec<Question>,
+    /// Questions in banks that an attempt does not draw (a bank of 10 drawing 3 leaves
+    /// 7), so that `questions.len() - undrawn` is what one attempt presents.
+    pub undrawn: usize,
 }
 
 /// Link texts that tell a screen-reader user nothing out of context.
@@ -388,7 +391,8 @@ impl PageRenderer<'_, '_> {
                     }
                 }
                 Event::Start(Tag::BlockQuote(Some(kind))) => {
-                    let (class, label) = callout(kind);
+                    let class = callout(kind);
+                    let label = escape(self.site.course.strings.get(class));
                     out.push(Event::Html(CowStr::from(format!(
                         "<div class=\"course-callout course-callout--{class}\" role=\"note\">\n<p class=\"course-callout__label\"><span class=\"course-visually-hidden\">{label}: </span><span aria-hidden=\"true\">{label}</span></p>\n"
                     ))));
@@ -419,9 +423,10 @@ impl PageRenderer<'_, '_> {
                     out.push(Event::Text(t));
                 }
                 Event::Start(Tag::Table(al)) => {
-                    out.push(Event::Html(CowStr::from(
-                        "<div class=\"course-table-wrapper\" role=\"region\" aria-label=\"Table\" tabindex=\"0\">\n",
-                    )));
+                    out.push(Event::Html(CowStr::from(format!(
+                        "<div class=\"course-table-wrapper\" role=\"region\" aria-label=\"{}\" tabindex=\"0\">\n",
+                        escape(self.site.course.strings.get("table"))
+                    ))));
                     out.push(Event::Start(Tag::Table(al)));
                 }
                 Event::End(TagEnd::Table) => {
@@ -548,13 +553,14 @@ fn unknown_callout(text: &str) -> Option<String> {
         .then(|| word.to_string())
 }
 
-fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+/// A callout's class, which is also the key of its label among the interface strings.
+fn callout(kind: BlockQuoteKind) -> &'static str {
     match kind {
-        BlockQuoteKind::Note => ("note", "Note"),
-        BlockQuoteKind::Tip => ("tip", "Tip"),
-        BlockQuoteKind::Important => ("important", "Important"),
-        BlockQuoteKind::Warning => ("warning", "Warning"),
-        BlockQuoteKind::Caution => ("caution", "Caution"),
+        BlockQuoteKind::Note => "note",
+        BlockQuoteKind::Tip => "tip",
+        BlockQuoteKind::Important => "important",
+        BlockQuoteKind::Warning => "warning",
+        BlockQuoteKind::Caution => "caution",
     }
 }
 

@@ -550,6 +550,52 @@ pub fn worst_case_state_chars(q: &Question) -> usize {
     8 + answer + 1
 }
 
+/// The most characters a learner can type into this question's answer.
+fn typed_chars(q: &Question) -> usize {
+    match q.kind {
+        Kind::FillIn => MAX_TEXT_ANSWER,
+        Kind::Numeric => MAX_NUMBER_ANSWER,
+        _ => 0,
+    }
+}
+
+/// The most bytes this question's saved answer can take inside a commit to the LMS,
+/// where the saved state is itself a JSON string: every character of the state's own
+/// JSON at most doubles (`"` becomes `\"`), and a typed character costs at most seven
+/// bytes (a control character, `\u001f` in the state, is `\\u001f` in the commit).
+pub fn worst_case_state_commit_bytes(q: &Question) -> usize {
+    let typed = typed_chars(q);
+    let structure = worst_case_state_chars(q) - JSON_ESCAPE_MAX * typed;
+    2 * structure + 7 * typed
+}
+
+/// The most bytes this question's own values take when it is journalled as an
+/// interaction (id, description, response and correct-response patterns, as the SCORM
+/// runtime writes them, JSON-escaped and UTF-8 encoded), in either SCORM version.
+pub fn worst_case_interaction_bytes(q: &Question) -> usize {
+    const DESCRIPTION: usize = 250;
+    let n = q.choices.len();
+    let id = 2 * q.id.len();
+    // The description is the prompt's text, cut at 250 UTF-16 units, each at most three
+    // bytes of UTF-8 (or two for an escaped quote).
+    let description = 3 * q.prompt.encode_utf16().count().min(DESCRIPTION);
+    let (response, patterns) = match q.kind {
+        Kind::Single | Kind::TrueFalse => (8, 8),
+        Kind::Multiple | Kind::Ordering => (9 * n, 9 * n),
+        Kind::Matching => (18 * n, 18 * n),
+        Kind::FillIn => (
+            JSON_ESCAPE_MAX * MAX_TEXT_ANSWER,
+            q.answers
+                .iter()
+                .take(5)
+                .map(|a| 3 * (a.encode_utf16().count().min(250) + 20))
+                .sum(),
+        ),
+        Kind::Numeric => (JSON_ESCAPE_MAX * MAX_NUMBER_ANSWER, 64),
+    };
+    id + description + response + patterns
+}
+
 /// A short, stable id for a piece of text.
 pub fn short_hash(text: &str) -> String {
     let d = Sha256::digest(text.as_bytes());

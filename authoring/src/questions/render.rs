@@ -7,6 +7,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use super::{Choice, Kind, Question, short_hash, state_key};
+use crate::i18n::Strings;
 
 /// What the runtime needs to score a question, before encoding.
 #[derive(Serialize)]
@@ -27,10 +28,12 @@ struct Key<'a> {
     targets: Vec<String>,
 }
 
-/// Renders a question as a form. `inline` and `block` render Markdown.
+/// Renders a question as a form, its interface words from `strings`. `inline` and
+/// `block` render Markdown.
 pub fn render_html(
     q: &Question,
     graded: bool,
+    strings: &Strings,
     inline: &mut dyn FnMut(&str, usize) -> String,
     block: &mut dyn FnMut(&str, usize) -> String,
 ) -> String {
@@ -63,7 +66,7 @@ pub fn render_html(
             .trim_end_matches("</p>");
         let _ = write!(h, "{inner}");
     } else {
-        h.push_str("Question");
+        h.push_str(&escape(strings.get("question")));
     }
     h.push_str("</legend>\n");
     if !single_para {
@@ -80,15 +83,23 @@ pub fn render_html(
                 "radio"
             };
             if q.kind == Kind::Multiple {
-                h.push_str("<p class=\"course-hint\">Select all that apply.</p>\n");
+                let _ = writeln!(
+                    h,
+                    "<p class=\"course-hint\">{}</p>",
+                    escape(strings.get("select_all"))
+                );
             }
             h.push_str("<div class=\"course-choices\">\n");
             for c in &q.choices {
+                // The options `answer: true` makes are the interface's words.
+                let text = match (q.kind, c.id.as_str()) {
+                    (Kind::TrueFalse, id @ ("true" | "false")) => escape(strings.get(id)),
+                    _ => inline(&c.text, q.line),
+                };
                 let _ = writeln!(
                     h,
                     "<div class=\"course-choice\"><input class=\"course-choice__input\" type=\"{input}\" name=\"q-{id}\" id=\"q-{id}-{cid}\" value=\"{cid}\"><label class=\"course-choice__label\" for=\"q-{id}-{cid}\">{text}</label></div>",
                     cid = c.id,
-                    text = inline(&c.text, q.line)
                 );
             }
             h.push_str("</div>\n");
@@ -99,11 +110,11 @@ pub fn render_html(
             } else {
                 " maxlength=\"200\""
             };
-            let label = if q.kind == Kind::Numeric {
-                "Your answer (a number)"
+            let label = escape(strings.get(if q.kind == Kind::Numeric {
+                "your_answer_number"
             } else {
-                "Your answer"
-            };
+                "your_answer"
+            }));
             let _ = writeln!(
                 h,
                 "<div class=\"course-field\"><label class=\"course-label\" for=\"q-{id}-input\">{label}</label><input class=\"course-input\" type=\"text\" id=\"q-{id}-input\" name=\"q-{id}\" autocomplete=\"off\" spellcheck=\"false\"{mode}></div>"
@@ -120,7 +131,8 @@ pub fn render_html(
             for c in &q.choices {
                 let _ = write!(
                     h,
-                    "<div class=\"course-field course-match\"><label class=\"course-label\" for=\"q-{id}-{cid}\">{text}</label><select class=\"course-select\" id=\"q-{id}-{cid}\" name=\"{cid}\"><option value=\"\">Choose a match</option>",
+                    "<div class=\"course-field course-match\"><label class=\"course-label\" for=\"q-{id}-{cid}\">{text}</label><select class=\"course-select\" id=\"q-{id}-{cid}\" name=\"{cid}\"><option value=\"\">{choose}</option>",
+                    choose = escape(strings.get("choose_match")),
                     cid = c.id,
                     text = inline(&c.text, q.line)
                 );
@@ -141,13 +153,16 @@ pub fn render_html(
             {
                 shown.reverse();
             }
-            h.push_str(
-                "<p class=\"course-hint\">Give each step its position, starting from 1.</p>\n",
+            let _ = writeln!(
+                h,
+                "<p class=\"course-hint\">{}</p>",
+                escape(strings.get("position_hint"))
             );
             for c in shown {
                 let _ = write!(
                     h,
-                    "<div class=\"course-field course-order\"><label class=\"course-label\" for=\"q-{id}-{cid}\">{text}</label><select class=\"course-select\" id=\"q-{id}-{cid}\" name=\"{cid}\"><option value=\"\">Position</option>",
+                    "<div class=\"course-field course-order\"><label class=\"course-label\" for=\"q-{id}-{cid}\">{text}</label><select class=\"course-select\" id=\"q-{id}-{cid}\" name=\"{cid}\"><option value=\"\">{position}</option>",
+                    position = escape(strings.get("position")),
                     cid = c.id,
                     text = inline(&c.text, q.line)
                 );
@@ -160,7 +175,11 @@ pub fn render_html(
     }
     h.push_str("</fieldset>\n");
     if !graded {
-        h.push_str("<button type=\"submit\" class=\"course-button course-button--secondary\">Check answer</button>\n");
+        let _ = writeln!(
+            h,
+            "<button type=\"submit\" class=\"course-button course-button--secondary\">{}</button>",
+            escape(strings.get("check_answer"))
+        );
     }
     let _ = writeln!(
         h,

@@ -45,12 +45,30 @@ fn course_runtime_in_headless_chromium() {
     let fire = Fixture::sample("fire-safety");
     let others = [Server::start(security.path()), Server::start(fire.path())];
     let other_urls: Vec<&str> = others.iter().map(|s| s.url.as_str()).collect();
+    // A Welsh course in both themes, checked for English as a learner meets it.
+    let welsh = Fixture::new("welsh");
+    let welsh_plain = Fixture::new("welsh");
+    welsh_plain.edit("course.toml", "name = \"nhs\"", "name = \"plain\"");
+    let welsh_servers = [
+        Server::start(welsh.path()),
+        Server::start(welsh_plain.path()),
+    ];
+    let welsh_urls: Vec<&str> = welsh_servers.iter().map(|s| s.url.as_str()).collect();
+    let english: Vec<String> = crate::language::english_fragments()
+        .into_iter()
+        .map(|(_, piece)| piece)
+        .collect();
     let out = Command::new("node")
         .arg("--test")
         .arg("--test-reporter=spec")
         .arg(workspace_root().join("authoring/tests/browser/course.test.mjs"))
         .env("COURSE_URL", &server.url)
         .env("OTHER_COURSE_URLS", other_urls.join(" "))
+        .env("WELSH_COURSE_URLS", welsh_urls.join(" "))
+        .env(
+            "ENGLISH_FRAGMENTS",
+            serde_json::to_string(&english).unwrap(),
+        )
         .current_dir(workspace_root())
         .output()
         .expect("run node");

@@ -7,6 +7,7 @@ mod cli;
 mod diagnostics;
 mod docs;
 mod hostile_sources;
+mod language;
 mod media_safety;
 mod output_safety;
 mod render;

@@ -6,6 +6,24 @@ use std::process::{Command, Output};
 /// The date the tests treat as today, so review-date checks do not drift.
 pub const TODAY: &str = "2026-11-29";
 
+/// An example of this crate, built up to date (a test run on its own, `--test authoring`,
+/// would otherwise find an old build, or none).
+fn example_binary(name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "authoring", "--example", name])
+        .current_dir(workspace_root())
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "cannot build the example {name}");
+    let exe = std::env::current_exe().expect("test binary");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .join("examples")
+        .join(name)
+}
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -32,6 +50,24 @@ impl Fixture {
     /// A copy of `sample-courses/NAME`.
     pub fn sample(name: &str) -> Self {
         Self::copy_of(&workspace_root().join("sample-courses").join(name))
+    }
+
+    /// The benchmark's generated course (`authoring/examples/generate_bench_course.rs`),
+    /// made with the generator's `args` (`--lessons 200 --images 0`).
+    pub fn generated(args: &[&str]) -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("generated");
+        let out = Command::new(example_binary("generate_bench_course"))
+            .arg(&dir)
+            .args(args)
+            .output()
+            .expect("run the course generator");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { _tmp: tmp, dir }
     }
 
     fn copy_of(src: &Path) -> Self {

@@ -282,3 +282,78 @@ test('every page of every sample passes axe, in both themes', async () => {
   }
   await context.close();
 });
+
+/* A Welsh course as a learner meets it, in both themes: every state the runtime can
+   write (feedback right and wrong, the error summary, a failed attempt, progress) has no
+   English interface word, and passes axe. */
+test('a Welsh course speaks Welsh in every state, and passes axe', async () => {
+  const english = JSON.parse(process.env.ENGLISH_FRAGMENTS || '[]');
+  const urls = (process.env.WELSH_COURSE_URLS || '').split(' ').filter(Boolean);
+  assert.ok(english.length > 50 && urls.length === 2, 'the Welsh courses and the English words to look for');
+  for (const base of urls) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const seen = [];
+    async function look(name) {
+      const text = await page.evaluate(() => {
+        const spoken = Array.prototype.slice.call(document.querySelectorAll('[aria-label], [alt], [title], [label], [placeholder]'))
+          .map((el) => ['aria-label', 'alt', 'title', 'label', 'placeholder'].map((a) => el.getAttribute(a) || '').join(' '));
+        return document.body.innerText + '\n' + spoken.join('\n') + '\n' + document.title;
+      });
+      const found = english.filter((w) => text.includes(w));
+      assert.deepEqual(found, [], `${base} ${name}: English in\n${text}`);
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'cy-GB');
+      await axe(page, `${base} ${name}`);
+      seen.push(name);
+    }
+    await page.goto(`${base}index.html`);
+    await look('index');
+    await page.goto(`${base}cyflwyniad.html`);
+    const check = page.locator('#q-pum-eiliad');
+    await check.getByRole('button', { name: "Gwirio'r ateb" }).click();
+    await check.getByText('Atebwch y cwestiwn', { exact: false }).waitFor();
+    await look('a check with no answer');
+    await check.getByLabel('Tair').check();
+    await check.getByRole('button', { name: "Gwirio'r ateb" }).click();
+    await check.getByText('Anghywir', { exact: true }).waitFor();
+    await check.getByLabel('Pump').check();
+    await check.getByRole('button', { name: "Gwirio'r ateb" }).click();
+    await check.getByText('Cywir', { exact: true }).waitFor();
+    const tf = page.locator('#q-menig');
+    await tf.getByLabel('Gau').check();
+    await tf.getByRole('button', { name: "Gwirio'r ateb" }).click();
+    await tf.getByText('Cywir', { exact: true }).waitFor();
+    await page.locator('details').first().evaluate((d) => { d.open = true; });
+    await look('lesson, answered');
+    await page.getByRole('link', { name: /Nesaf/ }).click();
+    await page.locator('body[data-page="gofal-llaw"]').waitFor();
+    await look('lesson with every question type');
+    await page.getByRole('link', { name: /Nesaf/ }).click();
+    await page.locator('body[data-page="asesiad"]').waitFor();
+    await page.getByRole('button', { name: "Cyflwyno'r atebion" }).click();
+    await page.getByRole('heading', { name: 'Mae problem' }).waitFor();
+    await look('assessment, nothing answered');
+    await page.locator('#q-asesiad-eiliadau').getByLabel('Chwech').check();
+    await page.locator('#q-asesiad-menig').getByLabel('Gau').check();
+    await page.getByRole('button', { name: "Cyflwyno'r atebion" }).click();
+    await page.getByRole('heading', { name: 'Nid ydych wedi llwyddo' }).waitFor();
+    assert.match(await page.locator('.course-assessment__result').textContent(), /Mae gennych 1 cynnig ar ôl/);
+    await look('assessment, failed');
+    await page.getByRole('button', { name: 'Rhoi cynnig arall arni' }).click();
+    await page.locator('#q-asesiad-eiliadau').getByLabel('Pump').check();
+    await page.locator('#q-asesiad-menig').getByLabel('Gwir').check();
+    await page.getByRole('button', { name: "Cyflwyno'r atebion" }).click();
+    await page.getByRole('heading', { name: 'Rydych wedi llwyddo' }).waitFor();
+    await look('assessment, passed');
+    await page.goto(`${base}index.html`);
+    assert.match(await page.locator('[data-course-progress]').textContent(), /Rydych wedi gweld 3 o 3 tudalen/);
+    await look('index, complete');
+    await page.goto(`${base}glossary.html`);
+    await look('glossary');
+    assert.deepEqual(errors, []);
+    assert.equal(seen.length, 9);
+    await context.close();
+  }
+});

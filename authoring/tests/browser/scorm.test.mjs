@@ -4,7 +4,12 @@
 //
 // Run by the Rust test `scorm::packages_run_under_scorm_again`, which packages the hand
 // hygiene sample (and a republished copy with an extra question) and extracts the zips
-// into PACKAGES_DIR as pkg12/, pkg2004/, pkg12-v2/ and pkg2004-v2/.
+// into PACKAGES_DIR as pkg12/, pkg2004/, pkg12-v2/ and pkg2004-v2/; copies under each
+// completion rule with two attempts (both12/, all-pages2004/, assessment12/, ...); and
+// the benchmark's generated course of 200 lessons and 500 questions (big2004/).
+//
+// The test LMS judges as real ones do: it takes the mastery score (1.2) or scaled
+// passing score (2004) from the package's manifest and lets it decide pass or fail.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +29,7 @@ const HARNESS = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><tit
 <script>
   var q = new URLSearchParams(location.search);
   var v = q.get('v');
-  var settings = { lmsCommitUrl: '/commit?session=' + q.get('session'), logLevel: 5 };
+  var settings = { lmsCommitUrl: '/commit?session=' + q.get('session'), logLevel: 5, mastery_override: true };
   var api = v === '1.2' ? new Scorm12API(settings) : new Scorm2004API(settings);
   if (q.get('seed')) { api.loadFromJSON(JSON.parse(q.get('seed'))); }
   window.calls = [];
@@ -55,10 +60,13 @@ before(async () => {
   server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname === '/commit') {
-      let body = '';
-      for await (const chunk of req) { body += chunk; }
+      const chunks = [];
+      for await (const chunk of req) { chunks.push(chunk); }
+      const bytes = Buffer.concat(chunks);
       const session = url.searchParams.get('session');
-      (commits[session] ||= []).push(JSON.parse(body));
+      const body = JSON.parse(bytes.toString('utf8'));
+      Object.defineProperty(body, 'bytes', { value: bytes.length });
+      (commits[session] ||= []).push(body);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"result":true,"errorCode":0}');
       return;
@@ -98,12 +106,32 @@ function interactions(cmi) {
   }));
 }
 
+/* What an LMS takes from the manifest before launch: the mastery score (1.2), which it
+   then applies to the score, or the scaled passing score (2004). */
+async function fromManifest(v, pkg) {
+  const xml = await readFile(join(PACKAGES, pkg, 'imsmanifest.xml'), 'utf8');
+  if (v === '1.2') {
+    const m = xml.match(/<adlcp:masteryscore>([^<]+)</);
+    return { cmi: { core: { credit: 'credit' }, student_data: m ? { mastery_score: m[1] } : {} } };
+  }
+  const m = xml.match(/<imsss:minNormalizedMeasure>([^<]+)</);
+  return { cmi: m ? { scaled_passing_score: m[1] } : {} };
+}
+
+function merge(a, b) {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b || {})) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? merge(a[k] || {}, v) : v;
+  }
+  return out;
+}
+
 async function open(v, pkg, session, seed) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const params = new URLSearchParams({ v, pkg, session });
-  if (seed) { params.set('seed', JSON.stringify(seed)); }
+  params.set('seed', JSON.stringify(merge(await fromManifest(v, pkg), seed)));
   await page.goto(`${base}/lms.html?${params}`);
   const course = page.frameLocator('#sco').frameLocator('#course-frame');
   return { page, course, errors };
@@ -152,17 +180,49 @@ async function completeCourse(course) {
       await tf.getByText('Incorrect', { exact: true }).waitFor();
     }
   }
+  return answerAssessment(course, true);
+}
+
+/* Answers the drawn questions of the assessment on the current page, all right or all
+   wrong, and submits them. */
+async function answerAssessment(course, right) {
   const ids = await course.locator('form.course-question:not([hidden])').evaluateAll((fs) => fs.map((f) => f.dataset.question));
   for (const id of ids) {
     const form = course.locator(`#q-${id}`);
     const a = RIGHT[id];
-    if (typeof a === 'string') { await form.getByRole('textbox').fill(a); }
-    else if (id === 'a-dry') { for (const [i, label] of a.entries()) { await form.getByLabel(label, { exact: true }).selectOption(String(i + 1)); } }
-    else { for (const label of a) { await form.getByLabel(label, { exact: true }).check(); } }
+    if (typeof a === 'string') { await form.getByRole('textbox').fill(right ? a : '7'); }
+    else if (id === 'a-dry') {
+      for (const [i, label] of a.entries()) { await form.getByLabel(label, { exact: true }).selectOption(String(right ? i + 1 : a.length - i)); }
+    } else if (right) { for (const label of a) { await form.getByLabel(label, { exact: true }).check(); } }
+    else {
+      const labels = (await form.locator('label.course-choice__label').allTextContents()).map((l) => l.trim());
+      await form.getByLabel(labels.find((l) => !a.includes(l)), { exact: true }).check();
+    }
   }
   await course.getByRole('button', { name: 'Submit answers' }).click();
-  await course.getByRole('heading', { name: 'You passed' }).waitFor();
+  await course.getByRole('heading', { name: right ? 'You passed' : 'You did not pass' }).waitFor();
   return ids;
+}
+
+/* The status an LMS holds for the learner, in both versions' terms. */
+function recorded(v, cmi) {
+  return v === '1.2'
+    ? { status: cmi.core.lesson_status, raw: cmi.core.score.raw, exit: cmi.core.exit }
+    : { completion: cmi.completion_status, success: cmi.success_status, raw: cmi.score.raw, progress: cmi.progress_measure, exit: cmi.exit };
+}
+
+function resumeSeed(v, left) {
+  return v === '1.2'
+    ? { cmi: { core: { entry: 'resume', lesson_location: left.core.lesson_location, lesson_status: left.core.lesson_status }, suspend_data: left.suspend_data } }
+    : { cmi: { entry: 'resume', location: left.location, suspend_data: left.suspend_data, completion_status: left.completion_status } };
+}
+
+async function viewEveryPage(course) {
+  await course.getByRole('link', { name: 'Start the course' }).click();
+  for (const next of ['five-moments', 'technique', 'assessment']) {
+    await course.getByRole('link', { name: /Next/ }).click();
+    await course.locator(`body[data-page="${next}"]`).waitFor();
+  }
 }
 
 for (const v of ['1.2', '2004']) {
@@ -248,9 +308,16 @@ for (const v of ['1.2', '2004']) {
     for (const label of ['Before touching a patient', "After touching a patient's surroundings", 'After body fluid exposure risk']) { await multi.getByLabel(label).check(); }
     await multi.getByRole('button', { name: 'Check answer' }).click();
     await multi.getByText('Correct', { exact: true }).waitFor();
+    // Checking the same answer again journals nothing more.
+    await multi.getByRole('button', { name: 'Check answer' }).click();
     await close(first.page);
     assert.deepEqual(await failedCalls(first.page), []);
     const left = last(session);
+    const opening = commits[session][0].cmi;
+    assert.equal(v === '1.2' ? opening.core.exit : opening.exit, 'suspend', 'suspended from the first commit');
+    const which = interactions(left).filter((i) => i.id === 'moments-which');
+    assert.equal(which.length, 1, JSON.stringify(which));
+    assert.equal(which[0].response, which[0].pattern, 'options in the order the pattern lists them');
     const suspend = left.suspend_data;
     const location = v === '1.2' ? left.core.lesson_location : left.location;
     assert.equal(v === '1.2' ? left.core.exit : left.exit, 'suspend');
@@ -282,6 +349,145 @@ for (const v of ['1.2', '2004']) {
     }
   });
 }
+
+/* The status an LMS records follows the course's completion rule, in both versions, with
+   the LMS judging from the manifest's mastery or passing score as real ones do. */
+for (const v of ['1.2', '2004']) {
+  const suffix = v === '1.2' ? '12' : '2004';
+
+  test(`SCORM ${v}, rule "both": passing the assessment without reading the pages is not a completion`, async () => {
+    const pkg = `both${suffix}`;
+    const session = `${pkg}-assessment-only`;
+    const { page, course, errors } = await open(v, pkg, session);
+    await course.getByRole('link', { name: 'Hand hygiene assessment' }).click();
+    await course.locator('body[data-page="assessment"]').waitFor();
+    await answerAssessment(course, true);
+    await close(page);
+    assert.deepEqual(await failedCalls(page), []);
+    const r = recorded(v, last(session));
+    if (v === '1.2') {
+      assert.equal(r.status, 'incomplete', JSON.stringify(r));
+    } else {
+      assert.deepEqual([r.completion, r.success], ['incomplete', 'passed']);
+      assert.ok(Number(r.progress) < 1, `progress ${r.progress} while incomplete`);
+    }
+    assert.equal(r.exit, 'suspend');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test(`SCORM ${v}, rule "all-pages": reading every page completes the course whatever the assessment`, async () => {
+    const pkg = `all-pages${suffix}`;
+    const session = `${pkg}-read-and-fail`;
+    const { page, course, errors } = await open(v, pkg, session);
+    await viewEveryPage(course);
+    await answerAssessment(course, false);
+    await course.getByRole('button', { name: 'Try again' }).click();
+    await answerAssessment(course, false);
+    await course.getByText('You have no attempts left', { exact: false }).waitFor();
+    await close(page);
+    assert.deepEqual(await failedCalls(page), []);
+    const r = recorded(v, last(session));
+    if (v === '1.2') {
+      assert.equal(r.status, 'completed', JSON.stringify(r));
+    } else {
+      assert.deepEqual([r.completion, r.success, r.progress], ['completed', 'failed', '1']);
+    }
+    assert.equal(r.raw, '0');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test(`SCORM ${v}, rule "assessment": a failed attempt is not a failure while attempts remain`, async () => {
+    const pkg = `assessment${suffix}`;
+    const session = `${pkg}-fail-once`;
+    const first = await open(v, pkg, session);
+    await first.course.getByRole('link', { name: 'Hand hygiene assessment' }).click();
+    await answerAssessment(first.course, false);
+    await close(first.page);
+    assert.deepEqual(await failedCalls(first.page), []);
+    const once = last(session);
+    const r = recorded(v, once);
+    if (v === '1.2') { assert.equal(r.status, 'incomplete', JSON.stringify(r)); }
+    else { assert.deepEqual([r.completion, r.success], ['incomplete', 'unknown'], JSON.stringify(r)); }
+    assert.equal(r.raw, '', 'no score until the outcome is final');
+    assert.deepEqual(first.errors, []);
+    await first.page.close();
+
+    const again = await open(v, pkg, `${pkg}-fail-twice`, resumeSeed(v, once));
+    await again.course.locator('body[data-page="assessment"]').waitFor();
+    await again.course.getByRole('button', { name: 'Try again' }).click();
+    await answerAssessment(again.course, false);
+    await close(again.page);
+    const r2 = recorded(v, last(`${pkg}-fail-twice`));
+    if (v === '1.2') { assert.equal(r2.status, 'failed', JSON.stringify(r2)); }
+    else { assert.deepEqual([r2.completion, r2.success], ['incomplete', 'failed'], JSON.stringify(r2)); }
+    assert.equal(r2.raw, '0');
+    assert.deepEqual(again.errors, []);
+    await again.page.close();
+  });
+}
+
+test('SCORM 2004: the benchmark course, 200 lessons and 500 questions, never sends a commit a closing tab would lose', async () => {
+  const v = '2004', pkg = 'big2004', session = 'big-first';
+  const first = await open(v, pkg, session);
+  const frame = () => first.page.frame({ url: /big2004\/(?!launch)[^/]+\.html/ });
+  await first.course.getByRole('link', { name: 'Start the course' }).click();
+  let pages = 0;
+  /* Every knowledge check of a page answered (the first option is right), then Next. */
+  for (; pages < 120; pages++) {
+    await first.course.locator('body[data-page^="lesson-"]').waitFor();
+    const answered = await frame().evaluate(() => {
+      const forms = Array.prototype.slice.call(document.querySelectorAll('form.course-question'));
+      forms.forEach((f) => { f.querySelector('input').checked = true; f.requestSubmit(); });
+      return forms.length;
+    });
+    assert.ok(answered >= 2);
+    const here = await frame().evaluate(() => document.body.dataset.page);
+    await first.course.getByRole('link', { name: /Next/ }).click();
+    await first.course.locator(`body:not([data-page="${here}"])`).waitFor();
+  }
+  const location = await frame().evaluate(() => document.body.dataset.page);
+  // The tab is closed half-way: the LMS gets only what the browser lets leave.
+  await first.page.close({ runBeforeUnload: true });
+  await new Promise((r) => setTimeout(r, 500));
+  const list = commits[session];
+  const largest = Math.max(...list.map((c) => c.bytes));
+  console.log(`# big course: ${list.length} commits, largest ${largest} bytes, ${Object.keys(list[list.length - 1].cmi.interactions).filter((k) => /^\d+$/.test(k)).length} interactions`);
+  assert.ok(largest <= 64 * 1024, `a commit of ${largest} bytes would be lost as the tab closes`);
+  const left = list[list.length - 1].cmi;
+  assert.equal(left.exit, 'suspend');
+  assert.equal(left.location, location);
+  const caps = await readFile(join(PACKAGES, pkg, 'launch.html'), 'utf8');
+  const max = Number(caps.match(/"max":(\d+)/)[1]);
+  const journalled = Object.keys(left.interactions).filter((k) => /^\d+$/.test(k)).length;
+  assert.ok(journalled > 0 && journalled <= max, `${journalled} interactions, cap ${max}`);
+
+  // Relaunched: the learner is back on the page they left, with their answers.
+  const again = await open(v, pkg, 'big-again', resumeSeed(v, left));
+  await again.course.locator(`body[data-page="${location}"]`).waitFor();
+  const back = again.page.frame({ url: new RegExp(`big2004/${location}\\.html`) });
+  await again.course.getByRole('link', { name: 'Course contents' }).first().click();
+  await again.course.locator('body[data-page="index"]').waitFor();
+  assert.match(await again.course.locator('[data-course-progress]').textContent(), new RegExp(`viewed ${pages + 1} of 201 pages`));
+  assert.ok(back);
+  // And finishing the course is recorded, the assessment's answers journalled.
+  await again.course.getByRole('link', { name: 'Assessment', exact: true }).click();
+  await again.course.locator('body[data-page="assessment"]').waitFor();
+  const assessment = again.page.frame({ url: /big2004\/assessment\.html/ });
+  await assessment.evaluate(() => {
+    Array.prototype.slice.call(document.querySelectorAll('form.course-question')).forEach((f) => { f.querySelector('input').checked = true; });
+  });
+  await again.course.getByRole('button', { name: 'Submit answers' }).click();
+  await again.course.getByRole('heading', { name: 'You passed' }).waitFor();
+  await close(again.page);
+  const done = last('big-again');
+  assert.deepEqual([done.success_status, done.score.raw], ['passed', '100']);
+  assert.equal(done.completion_status, 'incomplete', 'the rule is "both" and 80 pages are unread');
+  assert.ok(Math.max(...commits['big-again'].map((c) => c.bytes)) <= 64 * 1024);
+  assert.deepEqual(again.errors, []);
+  await again.page.close();
+});
 
 test('without an LMS the package runs in preview mode', async () => {
   const page = await browser.newPage();

@@ -259,7 +259,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             p.sha256
                         );
                     }
-                    Ok(ExitCode::SUCCESS)
+                    // What was asked for and could not be made fails the run, after
+                    // the packages that could be made are written.
+                    for e in &done.refused {
+                        eprintln!("error: {e}");
+                    }
+                    Ok(if done.refused.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    })
                 }
                 Err(PackagingError::Build(BuildError::Invalid(diags))) => {
                     let silent = !diags.has_errors();

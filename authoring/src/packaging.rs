@@ -20,10 +20,12 @@ pub struct Written {
     pub sha256: String,
 }
 
-/// What `package` wrote, and the warnings of the build (the same `course build` prints).
+/// What `package` wrote, the formats it could not make and why, and the warnings of the
+/// build (the same `course build` prints).
 #[derive(Debug)]
 pub struct Packaged {
     pub written: Vec<Written>,
+    pub refused: Vec<packager::PackageError>,
     pub diagnostics: Diagnostics,
 }
 
@@ -70,7 +72,10 @@ pub fn meta(p: &Prepared) -> PackageMeta {
 
 /// Builds the course in `dir` once, in memory, and writes one zip per format into
 /// `out`. `out` is checked with [`site::check_output`] (the rule `build` uses) before
-/// anything is written; with `opts.deny_warnings`, warnings fail the build.
+/// anything is written; with `opts.deny_warnings`, warnings fail the build. A format the
+/// course cannot be packaged in (too much progress for SCORM 1.2, over the size budget)
+/// is listed in `refused` and the others are still written; when none can be made, the
+/// first refusal is the error.
 pub fn package(
     dir: &Path,
     out: &Path,
@@ -81,11 +86,18 @@ pub fn package(
     let built = site::build_in_memory(dir, opts)?;
     site::check_output(dir, out, &site::sources(&built.prepared))?;
     let meta = meta(&built.prepared);
-    // Make every package before writing any, so a refused format writes nothing.
-    let packages = formats
-        .iter()
-        .map(|&format| packager::package(&built.files, &meta, format))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Make every package before writing any: a zip is written only whole.
+    let mut packages = Vec::new();
+    let mut refused = Vec::new();
+    for &format in formats {
+        match packager::package(&built.files, &meta, format) {
+            Ok(p) => packages.push(p),
+            Err(e) => refused.push(e),
+        }
+    }
+    if packages.is_empty() && !refused.is_empty() {
+        return Err(refused.swap_remove(0).into());
+    }
     std::fs::create_dir_all(out).map_err(|source| PackagingError::Write {
         path: out.to_path_buf(),
         source,
@@ -110,6 +122,7 @@ pub fn package(
     }
     Ok(Packaged {
         written,
+        refused,
         diagnostics: built.diagnostics,
     })
 }

@@ -190,6 +190,17 @@ fn a_course_whose_progress_could_outgrow_scorm_12_is_refused_for_12_only() {
     );
     f.course(&["package", "--format", "scorm2004", "-o", "pkgs"])
         .assert_ok();
+    // Asked for every format, it still writes those it can, and fails naming the other.
+    let all = f.course(&["package", "-o", "all"]);
+    assert_eq!(all.code, 1, "{}", all.stderr);
+    assert!(all.stderr.contains("--format scorm2004"), "{}", all.stderr);
+    let made: Vec<&str> = all
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(made, ["scorm2004", "web"], "{}", all.stdout);
+    assert_eq!(std::fs::read_dir(f.path().join("all")).unwrap().count(), 2);
 }
 
 #[test]

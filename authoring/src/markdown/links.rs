@@ -284,6 +284,31 @@ impl PageRenderer<'_, '_> {
                     .iter()
                     .any(|s| l.starts_with(s))
             };
+            let trimmed = url.trim();
+            let local = !external
+                && !scheme_blocked
+                && !trimmed.is_empty()
+                && !trimmed.starts_with('#')
+                && !trimmed.contains(':');
+            if local {
+                // The build copies and checks only files Markdown names: a file named in
+                // HTML would be missing from the built course.
+                let help = if is_link {
+                    "link with Markdown instead, such as [the next lesson](next-lesson.md), so the link is checked and made to work"
+                } else {
+                    "use Markdown instead, such as ![what it shows](media/photo.jpg) or `::: video`, so the file is checked and copied into the course"
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        "local-file-in-html",
+                        file,
+                        format!("`{trimmed}` in HTML would not be in the built course"),
+                    )
+                    .at_pos(pos)
+                    .help(help),
+                );
+                continue;
+            }
             if scheme_blocked || external && (!is_link || !self.external_allowed(&url)) {
                 self.diags.push(
                     Diagnostic::error("external-url", file, format!("`{url}` in HTML is not allowed"))

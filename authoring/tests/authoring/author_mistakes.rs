@@ -243,3 +243,33 @@ fn a_misspelt_variable_is_pointed_at_where_it_stands() {
         run.stderr
     );
 }
+
+#[test]
+fn a_course_file_named_in_html_is_an_error_not_a_broken_image() {
+    let f = Fixture::new("minimal");
+    f.edit(
+        "lessons/first.md",
+        "Welcome to",
+        "<img src=\"media/square.png\" alt=\"A square\">\n\nSee <a href=\"second.md\">the next page</a> or <a href=\"#top\">the top</a>.\n\nWelcome to",
+    );
+    let run = f.course(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_diagnostic(
+        "local-file-in-html",
+        "lessons/first.md",
+        5,
+        "`media/square.png` in HTML",
+    );
+    run.assert_diagnostic(
+        "local-file-in-html",
+        "lessons/first.md",
+        7,
+        "`second.md` in HTML",
+    );
+    assert_eq!(
+        run.stderr.matches("local-file-in-html").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+}

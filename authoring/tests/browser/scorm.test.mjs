@@ -8,143 +8,25 @@
 // completion rule with two attempts (both12/, all-pages2004/, assessment12/, ...); and
 // the benchmark's generated course of 200 lessons and 500 questions (big2004/).
 //
-// The test LMS judges as real ones do: it takes the mastery score (1.2) or scaled
-// passing score (2004) from the package's manifest and lets it decide pass or fail.
+// The LMS is `lms.mjs`: it judges as real ones do, from the manifest's mastery or
+// passing score.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { startLms, interactions, failedCalls, close, readAndLeave } from './lms.mjs';
 
-const require = createRequire(import.meta.url);
-const SCORM_AGAIN = join(process.cwd(), 'node_modules', 'scorm-again', 'dist');
 const PACKAGES = process.env.PACKAGES_DIR;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-
-const HARNESS = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Test LMS</title></head><body>
-<script src="/scorm-again/scorm12.js"></script><script src="/scorm-again/scorm2004.js"></script>
-<script>
-  var q = new URLSearchParams(location.search);
-  var v = q.get('v');
-  var settings = { lmsCommitUrl: '/commit?session=' + q.get('session'), logLevel: 5, mastery_override: true };
-  var api = v === '1.2' ? new Scorm12API(settings) : new Scorm2004API(settings);
-  if (q.get('seed')) { api.loadFromJSON(JSON.parse(q.get('seed'))); }
-  window.calls = [];
-  ['LMSInitialize', 'LMSSetValue', 'LMSCommit', 'LMSFinish', 'Initialize', 'SetValue', 'Commit', 'Terminate'].forEach(function (m) {
-    if (typeof api[m] !== 'function') { return; }
-    var orig = api[m].bind(api);
-    api[m] = function () {
-      var r = orig.apply(null, arguments);
-      var err = v === '1.2' ? api.LMSGetLastError() : api.GetLastError();
-      window.calls.push({ method: m, args: Array.prototype.slice.call(arguments), result: r, error: err });
-      return r;
-    };
-  });
-  if (v === '1.2') { window.API = api; } else { window.API_1484_11 = api; }
-  var f = document.createElement('iframe');
-  f.id = 'sco'; f.title = 'Course'; f.style.cssText = 'width:100%;height:95vh;border:0';
-  f.src = '/' + q.get('pkg') + '/launch.html';
-  document.body.appendChild(f);
-  window.closeSco = function () { f.remove(); };
-</script></body></html>`;
-
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.mp4': 'video/mp4', '.vtt': 'text/vtt', '.pdf': 'application/pdf' };
-const commits = {};
-let server, base, browser;
-
+let lms, commits;
 before(async () => {
   assert.ok(PACKAGES, 'PACKAGES_DIR must name the extracted packages');
-  server = createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/commit') {
-      const chunks = [];
-      for await (const chunk of req) { chunks.push(chunk); }
-      const bytes = Buffer.concat(chunks);
-      const session = url.searchParams.get('session');
-      const body = JSON.parse(bytes.toString('utf8'));
-      Object.defineProperty(body, 'bytes', { value: bytes.length });
-      (commits[session] ||= []).push(body);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"result":true,"errorCode":0}');
-      return;
-    }
-    if (url.pathname === '/lms.html') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(HARNESS); return; }
-    const root = url.pathname.startsWith('/scorm-again/') ? SCORM_AGAIN : PACKAGES;
-    const rel = normalize(decodeURIComponent(url.pathname.replace(/^\/scorm-again\//, '/'))).replace(/^(\.\.[/\\])+/, '');
-    try {
-      const body = await readFile(join(root, rel));
-      res.writeHead(200, { 'content-type': TYPES[extname(rel)] || 'application/octet-stream' });
-      res.end(body);
-    } catch { res.writeHead(404); res.end(); }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  lms = await startLms(PACKAGES);
+  commits = lms.commits;
 });
-after(async () => { await browser?.close(); server?.close(); });
-
-/* The value the LMS last received for an element, from the commits it stored. */
-function last(session) {
-  const list = commits[session] || [];
-  assert.ok(list.length > 0, `no commits for ${session}`);
-  return list[list.length - 1].cmi;
-}
-
-function interactions(cmi) {
-  const obj = cmi.interactions || {};
-  const list = Array.isArray(obj) ? obj : Object.keys(obj).filter((k) => /^\d+$/.test(k)).sort((a, b) => a - b).map((k) => obj[k]);
-  return list.map((i) => ({
-    id: i.id, type: i.type, result: i.result,
-    response: i.student_response ?? i.learner_response,
-    pattern: (Array.isArray(i.correct_responses) ? i.correct_responses[0] : (i.correct_responses || {})['0'] || (i.correct_responses || {}).childArray?.[0])?.pattern,
-  }));
-}
-
-/* What an LMS takes from the manifest before launch: the mastery score (1.2), which it
-   then applies to the score, or the scaled passing score (2004). */
-async function fromManifest(v, pkg) {
-  const xml = await readFile(join(PACKAGES, pkg, 'imsmanifest.xml'), 'utf8');
-  if (v === '1.2') {
-    const m = xml.match(/<adlcp:masteryscore>([^<]+)</);
-    return { cmi: { core: { credit: 'credit' }, student_data: m ? { mastery_score: m[1] } : {} } };
-  }
-  const m = xml.match(/<imsss:minNormalizedMeasure>([^<]+)</);
-  return { cmi: m ? { scaled_passing_score: m[1] } : {} };
-}
-
-function merge(a, b) {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b || {})) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) ? merge(a[k] || {}, v) : v;
-  }
-  return out;
-}
-
-async function open(v, pkg, session, seed) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const params = new URLSearchParams({ v, pkg, session });
-  params.set('seed', JSON.stringify(merge(await fromManifest(v, pkg), seed)));
-  await page.goto(`${base}/lms.html?${params}`);
-  const course = page.frameLocator('#sco').frameLocator('#course-frame');
-  return { page, course, errors };
-}
-
-async function failedCalls(page) {
-  return page.evaluate(() => window.calls.filter((c) => String(c.result) !== 'true').map((c) => `${c.method}(${c.args.join(', ')}) = ${c.result}, error ${c.error}`));
-}
-
-async function close(page) {
-  await page.evaluate(() => window.closeSco());
-  await page.waitForTimeout(200);
-}
+after(async () => { await lms?.stop(); });
+const open = (...args) => lms.open(...args);
+const last = (session) => lms.last(session);
 
 const RIGHT = {
   'a-moment-cannula': ['Before a clean or aseptic procedure'],
@@ -430,27 +312,7 @@ for (const v of ['1.2', '2004']) {
 
 test('SCORM 2004: the benchmark course, 200 lessons and 500 questions, never sends a commit a closing tab would lose', async () => {
   const v = '2004', pkg = 'big2004', session = 'big-first';
-  const first = await open(v, pkg, session);
-  const frame = () => first.page.frame({ url: /big2004\/(?!launch)[^/]+\.html/ });
-  await first.course.getByRole('link', { name: 'Start the course' }).click();
-  let pages = 0;
-  /* Every knowledge check of a page answered (the first option is right), then Next. */
-  for (; pages < 120; pages++) {
-    await first.course.locator('body[data-page^="lesson-"]').waitFor();
-    const answered = await frame().evaluate(() => {
-      const forms = Array.prototype.slice.call(document.querySelectorAll('form.course-question'));
-      forms.forEach((f) => { f.querySelector('input').checked = true; f.requestSubmit(); });
-      return forms.length;
-    });
-    assert.ok(answered >= 2);
-    const here = await frame().evaluate(() => document.body.dataset.page);
-    await first.course.getByRole('link', { name: /Next/ }).click();
-    await first.course.locator(`body:not([data-page="${here}"])`).waitFor();
-  }
-  const location = await frame().evaluate(() => document.body.dataset.page);
-  // The tab is closed half-way: the LMS gets only what the browser lets leave.
-  await first.page.close({ runBeforeUnload: true });
-  await new Promise((r) => setTimeout(r, 500));
+  const { location, pages } = await readAndLeave(lms, v, pkg, session, 120);
   const list = commits[session];
   const largest = Math.max(...list.map((c) => c.bytes));
   console.log(`# big course: ${list.length} commits, largest ${largest} bytes, ${Object.keys(list[list.length - 1].cmi.interactions).filter((k) => /^\d+$/.test(k)).length} interactions`);
@@ -490,8 +352,8 @@ test('SCORM 2004: the benchmark course, 200 lessons and 500 questions, never sen
 });
 
 test('without an LMS the package runs in preview mode', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${base}/pkg2004/launch.html`);
+  const page = await lms.newPage();
+  await page.goto(`${lms.base}/pkg2004/launch.html`);
   const course = page.frameLocator('#course-frame');
   await course.getByRole('link', { name: 'Start the course' }).click();
   await course.locator('body[data-page="infections-and-hands"]').waitFor();

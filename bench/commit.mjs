@@ -20,11 +20,10 @@ try {
     const over = list.filter((c) => c.bytes > 64 * 1024).length;
     const cmi = list[list.length - 1].cmi;
     const journalled = Object.keys(cmi.interactions || {}).filter((k) => /^\d+$/.test(k)).length;
-    // What a relaunch would see: only a commit that left the browser counts.
-    const kept = list.filter((c) => c.bytes <= 64 * 1024);
-    const lastKept = kept.length ? kept[kept.length - 1].cmi : {};
-    const resumes = lastKept.exit === 'suspend' && lastKept.location === location;
-    console.log(`${name.padEnd(10)} ${String(list.length).padStart(8)} ${String(largest).padStart(16)} ${String(over).padStart(12)} ${String(journalled).padStart(13)}  ${resumes ? 'yes' : `no (LMS has exit "${lastKept.exit}", page "${lastKept.location}"; left on ${location})`}`);
+    // What a relaunch sees is the last commit that arrived: the final one, sent as the
+    // tab closed, only if the browser let it leave (64 KiB at most).
+    const resumes = cmi.exit === 'suspend' && cmi.location === location;
+    console.log(`${name.padEnd(10)} ${String(list.length).padStart(8)} ${String(largest).padStart(16)} ${String(over).padStart(12)} ${String(journalled).padStart(13)}  ${resumes ? 'yes' : `no (the LMS has exit "${cmi.exit}", page "${cmi.location}"; left on ${location})`}`);
   }
 } finally {
   await lms.stop();

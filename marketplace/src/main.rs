@@ -1,7 +1,270 @@
-//! The marketplace web service. Not built yet: it is tracked as its own issue, after
-//! the course format and the packager that it depends on.
+//! `marketplace`: runs the service, its demo, and the operators' commands.
 
-fn main() {
-    eprintln!("marketplace: the service is not built yet; see the project's open issues");
-    std::process::exit(2);
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use marketplace::app::{self, AppState};
+use marketplace::model::{OrgKind, Role};
+use marketplace::ops;
+use marketplace::settings::Settings;
+use marketplace::store::Store;
+
+/// The NHS learning portal's marketplace service.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// A TOML settings file (then MARKETPLACE_* environment variables override it).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve,
+    /// Run the service on a fresh data folder filled with demo organisations and people,
+    /// and print the address and the sign-ins.
+    Demo {
+        /// The data folder (default: a new one in the system's temporary folder). It must
+        /// be empty or not exist.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The port (default 8080; 0 lets the system choose).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// People's accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Memberships and roles.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// API tokens for scripts and HR systems.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation and its sub-site.
+    Create {
+        /// Its address: /o/SLUG/.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// trust, icb, nhs-body, vendor or platform.
+        #[arg(long)]
+        kind: OrgKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (otherwise the account has none until
+        /// one is set by a reset).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Add a person to an organisation with one or more roles.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        user: String,
+        /// platform-admin, org-admin, training-manager, coach, learner or vendor-publisher.
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue an API token for a member of an organisation, and print it (once).
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MARKETPLACE_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+    if let Command::Demo { data, port } = cli.command {
+        let dir = data.unwrap_or_else(|| {
+            std::env::temp_dir().join(format!(
+                "marketplace-demo-{}-{}",
+                std::process::id(),
+                marketplace::store::now()
+            ))
+        });
+        if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
+            anyhow::bail!(
+                "{} is not empty: the demo starts on a fresh folder",
+                dir.display()
+            );
+        }
+        settings.data_dir = dir;
+        settings.database_url = Default::default();
+        settings.port = port;
+        // The demo runs on plain HTTP on this computer, where Secure cookies would not
+        // be sent back.
+        settings.secure_cookies = false;
+        return demo(settings).await;
+    }
+    let store = Store::connect(&settings.database())
+        .await
+        .context("cannot open the database")?;
+    let done = match cli.command {
+        Command::Serve => return serve(store, settings).await,
+        Command::Demo { .. } => unreachable!("handled above"),
+        Command::Org(OrgCommand::Create { slug, name, kind }) => {
+            let org = ops::create_org(&store, &slug, &name, kind).await?;
+            println!("created {} at /o/{}/", org.name, org.slug);
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            password_stdin,
+        }) => {
+            let password = if password_stdin {
+                let mut p = String::new();
+                std::io::stdin().read_to_string(&mut p)?;
+                Some(p.trim_end_matches(['\r', '\n']).to_string())
+            } else {
+                None
+            };
+            let user =
+                ops::create_user(&store, &settings, &email, &name, password.as_deref()).await?;
+            println!("created the account {}", user.email);
+            Ok(())
+        }
+        Command::Member(MemberCommand::Add { org, user, roles }) => {
+            let added = ops::add_member(&store, &org, &user, &roles).await?;
+            if added.is_empty() {
+                println!("{user} already had those roles in {org}");
+            } else {
+                let names: Vec<&str> = added.iter().map(|r| r.as_str()).collect();
+                println!("{user} is now {} in {org}", names.join(", "));
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { org, user, scopes }) => {
+            let token = ops::create_token(&store, &org, &user, &scopes).await?;
+            println!("{token}");
+            eprintln!("Keep this token secret: it is shown only once.");
+            Ok(())
+        }
+    };
+    store.close().await;
+    done.map(|()| ExitCode::SUCCESS)
+        .map_err(|e: ops::OpsError| e.into())
+}
+
+async fn serve(store: Store, settings: Settings) -> anyhow::Result<ExitCode> {
+    let addr = std::net::SocketAddr::new(settings.host, settings.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}: is another program using port {}? Choose another with MARKETPLACE_PORT", settings.port))?;
+    let bound = listener.local_addr()?;
+    tracing::info!(address = %bound, database = store.backend(), "serving");
+    println!("Serving on http://{bound}/");
+    app::serve(listener, AppState::new(store, settings), shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let store = Store::connect(&settings.database())
+        .await
+        .context("cannot create the demo database")?;
+    let people = ops::demo_data(&store, &settings).await?;
+    let addr = std::net::SocketAddr::new(settings.host, settings.port);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "cannot listen on {addr}: is another program using port {}? Try --port 0",
+            settings.port
+        )
+    })?;
+    let bound = listener.local_addr()?;
+    println!("The NHS learning portal demo is running at http://{bound}/");
+    println!("Data folder: {}", settings.data_dir.display());
+    println!("Ready in {} ms. Sign in as:", started.elapsed().as_millis());
+    for p in &people {
+        println!("  {:<32} password: {:<24} ({})", p.email, p.password, p.who);
+    }
+    println!("Press Ctrl+C to stop.");
+    app::serve(listener, AppState::new(store, settings), shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl+C, or SIGTERM (how containers and systemd stop a service).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
 }

@@ -1,0 +1,138 @@
+//! The service: its state, its router, and serving it from a bound listener until a
+//! shutdown signal, so tests can bind port 0.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::settings::Settings;
+use crate::store::Store;
+use crate::web::{self, Templates};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    /// A password hash to verify against when there is no account, so that a sign-in
+    /// with an unknown address takes as long as one with a wrong password.
+    pub decoy_hash: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> Self {
+        let decoy = crate::accounts::secrets::decoy_hash(settings.argon2_memory_kib);
+        Self {
+            store,
+            settings: Arc::new(settings),
+            decoy_hash: decoy.into(),
+        }
+    }
+}
+
+static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
+
+/// The compiled page templates.
+pub fn templates() -> &'static Templates {
+    &TEMPLATES
+}
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Every route of the service, with its layers: request ids on every log line,
+/// security headers, body and time limits, and CSRF cookies.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/static/nhs.css", get(|| async { web::css(web::NHS_CSS) }))
+        .route("/static/marketplace.css", get(|| async { web::css(web::PORTAL_CSS) }))
+        .merge(crate::orgs::routes())
+        .merge(crate::accounts::routes())
+        .fallback(|| async { web::Error::NotFound })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::csrf_cookie_layer,
+        ))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
+        // The request's id is on the span, so every log line of the request carries it.
+        // The URI is logged without its query, which could hold a token.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|r| r.header_value().to_str().ok())
+                .unwrap_or("-")
+                .to_string();
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        "ready".into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is not reachable",
+        )
+            .into_response()
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets requests in
+/// flight finish and closes the database.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    store.close().await;
+    Ok(())
+}

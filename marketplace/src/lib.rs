@@ -1,0 +1,22 @@
+//! The marketplace service: the national portal where NHS organisations and vendors
+//! each have a sub-site, people sign in with roles per organisation, and (in later
+//! stages) courses are listed, bought, played and tracked.
+//!
+//! - [`settings`]: defaults, then a TOML file, then `MARKETPLACE_*` variables.
+//! - [`store`]: the one storage interface, SQLite or PostgreSQL, and its migrations.
+//! - [`model`]: the domain's types (organisations, roles, people).
+//! - [`accounts`]: signing in and out, sessions, throttling, passwords and tokens.
+//! - [`orgs`]: the home page, each organisation's sub-site and its administration.
+//! - [`web`]: templates, the page error type, the viewer and CSRF protection.
+//! - [`app`]: the router and serving it with graceful shutdown.
+//! - [`ops`]: what operators run from a shell: creating organisations, people,
+//!   memberships and API tokens, and the demo's data.
+
+pub mod accounts;
+pub mod app;
+pub mod model;
+pub mod ops;
+pub mod orgs;
+pub mod settings;
+pub mod store;
+pub mod web;

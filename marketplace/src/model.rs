@@ -1,0 +1,187 @@
+//! The domain's types, shared by the store, the pages and the API.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of organisation: NHS bodies, vendors and the platform itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OrgKind {
+    Trust,
+    Icb,
+    NhsBody,
+    Vendor,
+    Platform,
+}
+
+/// A role a person holds in one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    PlatformAdmin,
+    OrgAdmin,
+    TrainingManager,
+    Coach,
+    Learner,
+    VendorPublisher,
+}
+
+/// The text forms of an enum, one table for both directions.
+macro_rules! text_enum {
+    ($ty:ident { $($variant:ident => $text:literal, $label:literal;)* }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
+
+            /// As stored and written in URLs and commands.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+
+            /// As people read it.
+            pub fn label(self) -> &'static str {
+                match self { $($ty::$variant => $label),* }
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($ty::$variant),)*
+                    _ => Err(format!(
+                        "`{s}` is not one of: {}",
+                        [$($text),*].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(OrgKind {
+    Trust => "trust", "NHS trust";
+    Icb => "icb", "Integrated care board";
+    NhsBody => "nhs-body", "Other NHS body";
+    Vendor => "vendor", "Vendor";
+    Platform => "platform", "Platform";
+});
+
+text_enum!(Role {
+    PlatformAdmin => "platform-admin", "Platform administrator";
+    OrgAdmin => "org-admin", "Organisation administrator";
+    TrainingManager => "training-manager", "Training manager";
+    Coach => "coach", "Coach";
+    Learner => "learner", "Learner";
+    VendorPublisher => "vendor-publisher", "Vendor publisher";
+});
+
+/// An organisation and its sub-site's branding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub primary_colour: Option<String>,
+    pub key_messages: String,
+    pub contact: String,
+    pub accessibility_statement: String,
+}
+
+/// What an organisation's administrators may change about its sub-site.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Branding {
+    pub name: String,
+    pub primary_colour: Option<String>,
+    pub key_messages: String,
+    pub contact: String,
+    pub accessibility_statement: String,
+}
+
+/// A person's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+}
+
+/// One organisation a person belongs to, and their roles there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub org: Organisation,
+    pub roles: Vec<Role>,
+}
+
+/// A slug: lower-case letters, digits and single hyphens, 2 to 60 characters.
+pub fn is_slug(s: &str) -> bool {
+    (2..=60).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+/// An e-mail address as stored: trimmed and lower-cased, or `None` when it cannot be one.
+pub fn normalise_email(s: &str) -> Option<String> {
+    let e = s.trim().to_lowercase();
+    let (local, domain) = e.split_once('@')?;
+    let ok = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !domain.contains('@');
+    ok.then_some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_go_both_ways() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), *r);
+        }
+        for k in OrgKind::ALL {
+            assert_eq!(k.as_str().parse::<OrgKind>().unwrap(), *k);
+        }
+        assert!("admin".parse::<Role>().unwrap_err().contains("org-admin"));
+    }
+
+    #[test]
+    fn slugs_and_emails() {
+        assert!(is_slug("leeds-teaching") && is_slug("nhs1"));
+        for bad in ["", "a", "Leeds", "-a", "a-", "a--b", "a b", "a_b", "é"] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+        assert_eq!(
+            normalise_email("  Sam.Jones@NHS.net ").as_deref(),
+            Some("sam.jones@nhs.net")
+        );
+        for bad in [
+            "",
+            "sam",
+            "@nhs.net",
+            "sam@",
+            "sam@nhs",
+            "sam@@nhs.net",
+            "s am@nhs.net",
+        ] {
+            assert_eq!(normalise_email(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! Organisations' sub-sites (`/o/{slug}/`): the home page that lists them, each
+//! sub-site with its branding and accessibility statement, and what its administrators
+//! manage: branding, members and the audit log. Every page that shows an organisation's
+//! own data checks the viewer's roles in that organisation first.
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+use crate::app::{AppState, templates};
+use crate::model::{Branding, Organisation, Role};
+use crate::store::SessionUser;
+use crate::web::{self, Error, Viewer, check_csrf};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/catalogue", get(catalogue))
+        .route("/o/{slug}/", get(org_home))
+        .route("/o/{slug}/accessibility", get(accessibility))
+        .route(
+            "/o/{slug}/admin/branding",
+            get(branding_page).post(save_branding),
+        )
+        .route("/o/{slug}/admin/members", get(members))
+        .route("/o/{slug}/admin/audit", get(audit))
+        .route("/platform/outbox", get(outbox))
+}
+
+async fn org(state: &AppState, slug: &str) -> web::Result<Organisation> {
+    state.store.org_by_slug(slug).await?.ok_or(Error::NotFound)
+}
+
+/// The viewer, when they administer `org` (or the platform); otherwise sign in, or 403.
+async fn admin<'v>(
+    state: &AppState,
+    viewer: &'v Viewer,
+    org: &Organisation,
+    here: &str,
+) -> web::Result<&'v SessionUser> {
+    let me = viewer.require(here)?;
+    let roles = state.store.roles(org.id, me.user.id).await?;
+    if roles.contains(&Role::OrgAdmin) || state.store.is_platform_admin(me.user.id).await? {
+        Ok(me)
+    } else {
+        Err(Error::Forbidden(
+            "Only this organisation's administrators can see this page.".into(),
+        ))
+    }
+}
+
+#[derive(Serialize)]
+struct OrgLink {
+    slug: String,
+    name: String,
+    kind_label: &'static str,
+}
+
+async fn home(State(state): State<AppState>, viewer: Viewer) -> web::Result<Response> {
+    let orgs: Vec<OrgLink> = state
+        .store
+        .list_orgs()
+        .await?
+        .into_iter()
+        .filter(|o| o.kind != crate::model::OrgKind::Platform)
+        .map(|o| OrgLink {
+            kind_label: o.kind.label(),
+            slug: o.slug,
+            name: o.name,
+        })
+        .collect();
+    templates().page(
+        "home.html",
+        "Home",
+        &viewer,
+        None,
+        serde_json::json!({ "orgs": orgs }),
+    )
+}
+
+async fn catalogue(viewer: Viewer) -> web::Result<Response> {
+    templates().page(
+        "catalogue.html",
+        "Course catalogue",
+        &viewer,
+        None,
+        serde_json::json!({}),
+    )
+}
+
+async fn org_home(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    let (roles, is_admin) = match &viewer.user {
+        Some(me) => {
+            let roles = state.store.roles(org.id, me.user.id).await?;
+            let admin = roles.contains(&Role::OrgAdmin)
+                || state.store.is_platform_admin(me.user.id).await?;
+            (roles, admin)
+        }
+        None => (Vec::new(), false),
+    };
+    let labels: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+    templates().page(
+        "org.html",
+        &org.name,
+        &viewer,
+        Some(&org),
+        serde_json::json!({ "kind_label": org.kind.label(), "roles": labels, "is_admin": is_admin }),
+    )
+}
+
+async fn accessibility(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    let statement_html = web::markdown(&org.accessibility_statement);
+    templates().page(
+        "accessibility.html",
+        "Accessibility statement",
+        &viewer,
+        Some(&org),
+        serde_json::json!({ "statement_html": statement_html.trim() }),
+    )
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct FieldError {
+    field: &'static str,
+    message: String,
+}
+
+#[derive(Deserialize, Serialize, Default)]
+struct BrandingForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    primary_colour: String,
+    #[serde(default)]
+    key_messages: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    accessibility_statement: String,
+}
+
+/// The branding a form asks for, or what is wrong with it, field by field.
+fn validate_branding(f: &BrandingForm) -> Result<Branding, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = f.name.trim();
+    if name.is_empty() {
+        errors.push(FieldError {
+            field: "name",
+            message: "Enter the organisation's name".into(),
+        });
+    } else if name.chars().count() > 200 {
+        errors.push(FieldError {
+            field: "name",
+            message: "The name must be 200 characters or fewer".into(),
+        });
+    }
+    let colour = f.primary_colour.trim().to_ascii_lowercase();
+    let primary_colour = if colour.is_empty() {
+        None
+    } else {
+        match authoring::config::contrast_with_white(&colour) {
+            None => {
+                errors.push(FieldError {
+                    field: "primary_colour",
+                    message:
+                        "Enter the header colour as # and six hexadecimal digits, like #005eb8"
+                            .into(),
+                });
+                None
+            }
+            Some(ratio) if ratio < 4.5 => {
+                errors.push(FieldError {
+                    field: "primary_colour",
+                    message: format!(
+                        "White text on {colour} has a contrast of only {ratio:.1} to 1; choose a darker colour (at least 4.5 to 1)"
+                    ),
+                });
+                None
+            }
+            Some(_) => Some(colour),
+        }
+    };
+    for (field, value, max, what) in [
+        ("key_messages", &f.key_messages, 5_000, "Key messages"),
+        ("contact", &f.contact, 500, "Contact details"),
+        (
+            "accessibility_statement",
+            &f.accessibility_statement,
+            50_000,
+            "The accessibility statement",
+        ),
+    ] {
+        if value.chars().count() > max {
+            errors.push(FieldError {
+                field,
+                message: format!("{what} must be {max} characters or fewer"),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(Branding {
+            name: name.to_string(),
+            primary_colour,
+            key_messages: f.key_messages.trim().to_string(),
+            contact: f.contact.trim().to_string(),
+            accessibility_statement: f.accessibility_statement.trim().to_string(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+async fn branding_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<Saved>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/branding")).await?;
+    let form = BrandingForm {
+        name: org.name.clone(),
+        primary_colour: org.primary_colour.clone().unwrap_or_default(),
+        key_messages: org.key_messages.clone(),
+        contact: org.contact.clone(),
+        accessibility_statement: org.accessibility_statement.clone(),
+        ..Default::default()
+    };
+    templates().page(
+        "branding.html",
+        "Branding",
+        &viewer,
+        Some(&org),
+        serde_json::json!({ "form": form, "saved": q.saved.is_some(), "errors": [] }),
+    )
+}
+
+async fn save_branding(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(form): Form<BrandingForm>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    let me = admin(&state, &viewer, &org, &format!("/o/{slug}/admin/branding")).await?;
+    check_csrf(&viewer, &form.csrf)?;
+    match validate_branding(&form) {
+        Ok(branding) => {
+            state.store.update_branding(org.id, &branding).await?;
+            state
+                .store
+                .audit(
+                    Some(org.id),
+                    Some(me.user.id),
+                    "changed branding",
+                    &branding_summary(&org, &branding),
+                )
+                .await?;
+            Ok(Redirect::to(&format!("/o/{slug}/admin/branding?saved=1")).into_response())
+        }
+        Err(errors) => {
+            let page = templates().page(
+                "branding.html",
+                "Error: Branding",
+                &viewer,
+                Some(&org),
+                serde_json::json!({ "form": form, "saved": false, "errors": errors }),
+            )?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
+}
+
+/// Which parts of the branding changed, for the audit log.
+fn branding_summary(old: &Organisation, new: &Branding) -> String {
+    let mut changed = Vec::new();
+    if old.name != new.name {
+        changed.push("name");
+    }
+    if old.primary_colour != new.primary_colour {
+        changed.push("colour");
+    }
+    if old.key_messages != new.key_messages {
+        changed.push("key messages");
+    }
+    if old.contact != new.contact {
+        changed.push("contact details");
+    }
+    if old.accessibility_statement != new.accessibility_statement {
+        changed.push("accessibility statement");
+    }
+    if changed.is_empty() {
+        "nothing changed".into()
+    } else {
+        changed.join(", ")
+    }
+}
+
+#[derive(Serialize)]
+struct MemberView {
+    name: String,
+    email: String,
+    labels: Vec<&'static str>,
+}
+
+async fn members(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/members")).await?;
+    let members: Vec<MemberView> = state
+        .store
+        .members(org.id)
+        .await?
+        .into_iter()
+        .map(|(u, roles)| MemberView {
+            name: u.name,
+            email: u.email,
+            labels: roles.iter().map(|r| r.label()).collect(),
+        })
+        .collect();
+    templates().page(
+        "members.html",
+        "Members",
+        &viewer,
+        Some(&org),
+        serde_json::json!({ "members": members }),
+    )
+}
+
+fn when(at: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| t.format(fmt).ok())
+        .unwrap_or_default()
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/audit")).await?;
+    let entries: Vec<serde_json::Value> = state
+        .store
+        .audit_log(org.id, 200)
+        .await?
+        .into_iter()
+        .map(|e| serde_json::json!({ "when": when(e.at), "actor": e.actor, "action": e.action, "detail": e.detail }))
+        .collect();
+    templates().page(
+        "audit.html",
+        "Audit log",
+        &viewer,
+        Some(&org),
+        serde_json::json!({ "entries": entries }),
+    )
+}
+
+async fn outbox(State(state): State<AppState>, viewer: Viewer) -> web::Result<Response> {
+    let me = viewer.require("/platform/outbox")?;
+    if !state.store.is_platform_admin(me.user.id).await? {
+        return Err(Error::Forbidden(
+            "Only platform administrators can read the outbox.".into(),
+        ));
+    }
+    let messages = state.store.outbox(100).await?;
+    templates().page(
+        "outbox.html",
+        "E-mail outbox",
+        &viewer,
+        None,
+        serde_json::json!({ "messages": messages }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(colour: &str) -> BrandingForm {
+        BrandingForm {
+            name: "Leeds Teaching Hospitals".into(),
+            primary_colour: colour.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn colours_must_carry_white_text() {
+        assert_eq!(
+            validate_branding(&form("#005EB8"))
+                .unwrap()
+                .primary_colour
+                .as_deref(),
+            Some("#005eb8")
+        );
+        let e = validate_branding(&form("#ffff00")).unwrap_err();
+        assert!(
+            e[0].message.contains("contrast of only 1.1 to 1"),
+            "{}",
+            e[0].message
+        );
+        let e = validate_branding(&form("blue")).unwrap_err();
+        assert!(e[0].message.contains("#005eb8"));
+        assert_eq!(validate_branding(&form("")).unwrap().primary_colour, None);
+    }
+}

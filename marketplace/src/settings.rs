@@ -1,0 +1,241 @@
+//! The service's settings: defaults, then an optional TOML file, then `MARKETPLACE_*`
+//! environment variables (`MARKETPLACE_DATABASE_URL`, `MARKETPLACE_PORT`, ...). Secrets
+//! are wrapped so that `Debug` and logs never show them.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never be printed: `Debug` and `Display` show `[redacted]`.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The value itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "[empty]"
+        } else {
+            "[redacted]"
+        })
+    }
+}
+
+/// Everything the service can be told.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the database and the local storage live when nothing else is said.
+    pub data_dir: PathBuf,
+    /// `sqlite://path` or `postgres://…`; empty means `marketplace.db` in `data_dir`.
+    /// A secret: a PostgreSQL URL can hold a password.
+    pub database_url: Secret,
+    pub host: IpAddr,
+    /// 0 lets the system choose.
+    pub port: u16,
+    /// The address people use, for links in e-mails (`https://learning.example.nhs.uk`).
+    pub public_url: String,
+    /// Mark session cookies `Secure` (on by default; the demo on plain HTTP turns it off).
+    pub secure_cookies: bool,
+    /// How long a session lasts without use, in hours.
+    pub session_hours: u32,
+    /// Failed sign-ins allowed per account, and per address, in `throttle_minutes`.
+    pub throttle_failures: u32,
+    pub throttle_minutes: u32,
+    /// The argon2id memory cost in KiB (19456, OWASP's minimum, by default).
+    pub argon2_memory_kib: u32,
+    /// SMTP for e-mail (`smtp://user:pass@host:587`); empty keeps mail in the outbox page.
+    pub smtp_url: Secret,
+    pub mail_from: String,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("marketplace-data"),
+            database_url: Secret::default(),
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            public_url: String::new(),
+            secure_cookies: true,
+            session_hours: 12,
+            throttle_failures: 5,
+            throttle_minutes: 15,
+            argon2_memory_kib: 19_456,
+            smtp_url: Secret::default(),
+            mail_from: "NHS learning portal <no-reply@localhost>".into(),
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read the settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the settings file {path} is not valid: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{name} is not valid: {message}")]
+    Env { name: String, message: String },
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment (`vars`, normally
+    /// `std::env::vars()`).
+    pub fn load(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let mut table = toml::Table::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            table = text
+                .parse()
+                .map_err(|e: toml::de::Error| SettingsError::File {
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                })?;
+        }
+        let settings: Settings =
+            table
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| SettingsError::File {
+                    path: file.map(Path::to_path_buf).unwrap_or_default(),
+                    message: e.message().to_string(),
+                })?;
+        let mut settings = settings;
+        for (name, value) in vars {
+            let Some(key) = name.strip_prefix("MARKETPLACE_") else {
+                continue;
+            };
+            settings
+                .set(&key.to_ascii_lowercase(), &value)
+                .map_err(|message| SettingsError::Env {
+                    name: name.clone(),
+                    message,
+                })?;
+        }
+        Ok(settings)
+    }
+
+    /// Sets one setting from text, as an environment variable gives it.
+    fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        fn parse<T: std::str::FromStr>(v: &str) -> Result<T, String>
+        where
+            T::Err: fmt::Display,
+        {
+            v.trim().parse().map_err(|e: T::Err| e.to_string())
+        }
+        match key {
+            "data_dir" => self.data_dir = PathBuf::from(value),
+            "database_url" => self.database_url = Secret::new(value),
+            "host" => self.host = parse(value)?,
+            "port" => self.port = parse(value)?,
+            "public_url" => self.public_url = value.to_string(),
+            "secure_cookies" => self.secure_cookies = parse(value)?,
+            "session_hours" => self.session_hours = parse(value)?,
+            "throttle_failures" => self.throttle_failures = parse(value)?,
+            "throttle_minutes" => self.throttle_minutes = parse(value)?,
+            "argon2_memory_kib" => self.argon2_memory_kib = parse(value)?,
+            "smtp_url" => self.smtp_url = Secret::new(value),
+            "mail_from" => self.mail_from = value.to_string(),
+            "max_body_bytes" => self.max_body_bytes = parse(value)?,
+            // Variables the service does not know (for example one for a later version)
+            // are not an error, so that one environment can serve several versions.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The database to use: the URL given, or SQLite in the data folder.
+    pub fn database(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("marketplace.db").display()
+            )
+        } else {
+            self.database_url.expose().to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("marketplace.toml");
+        std::fs::write(&file, "port = 9000\nsession_hours = 4\n").unwrap();
+        let s = Settings::load(
+            Some(&file),
+            vars(&[("MARKETPLACE_PORT", "0"), ("OTHER_PORT", "1")]),
+        )
+        .unwrap();
+        assert_eq!(s.port, 0, "the environment wins");
+        assert_eq!(s.session_hours, 4, "the file beats the default");
+        assert_eq!(s.throttle_failures, 5);
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let s = Settings::load(
+            None,
+            vars(&[(
+                "MARKETPLACE_DATABASE_URL",
+                "postgres://app:hunter2@db/portal",
+            )]),
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+        assert_eq!(s.database(), "postgres://app:hunter2@db/portal");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Settings::load(None, vars(&[("MARKETPLACE_PORT", "eighty")])).unwrap_err();
+        assert!(e.to_string().contains("MARKETPLACE_PORT"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("m.toml");
+        std::fs::write(&file, "prot = 1\n").unwrap();
+        let e = Settings::load(Some(&file), vars(&[])).unwrap_err();
+        assert!(e.to_string().contains("prot"), "{e}");
+    }
+}

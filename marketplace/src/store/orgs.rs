@@ -1,0 +1,293 @@
+//! Organisations, their sub-sites' branding, members and roles, and the audit log.
+
+use serde::Serialize;
+
+use super::{Store, StoreError, conflict, now, on_pool};
+use crate::model::{Branding, Membership, OrgKind, Organisation, Role, User};
+
+macro_rules! org_columns {
+    () => {
+        "id, slug, name, kind, primary_colour, key_messages, contact, accessibility_statement"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: i64,
+    slug: String,
+    name: String,
+    kind: String,
+    primary_colour: Option<String>,
+    key_messages: String,
+    contact: String,
+    accessibility_statement: String,
+}
+
+impl TryFrom<OrgRow> for Organisation {
+    type Error = StoreError;
+    fn try_from(r: OrgRow) -> Result<Self, StoreError> {
+        Ok(Organisation {
+            kind: r.kind.parse().map_err(StoreError::Corrupt)?,
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            primary_colour: r.primary_colour,
+            key_messages: r.key_messages,
+            contact: r.contact,
+            accessibility_statement: r.accessibility_statement,
+        })
+    }
+}
+
+/// One line of an organisation's audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
+fn roles_from(texts: Vec<String>) -> Result<Vec<Role>, StoreError> {
+    let mut roles = texts
+        .into_iter()
+        .map(|t| t.parse().map_err(StoreError::Corrupt))
+        .collect::<Result<Vec<Role>, _>>()?;
+    roles.sort();
+    Ok(roles)
+}
+
+impl Store {
+    /// Creates an organisation; a slug already in use is [`StoreError::Conflict`].
+    pub async fn create_org(
+        &self,
+        slug: &str,
+        name: &str,
+        kind: OrgKind,
+    ) -> Result<Organisation, StoreError> {
+        let row: OrgRow = on_pool!(self, p => sqlx::query_as(concat!(
+            "INSERT INTO organisations (slug, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
+            org_columns!()
+        ))
+        .bind(slug)
+        .bind(name)
+        .bind(kind.as_str())
+        .bind(now())
+        .fetch_one(p)
+        .await
+        .map_err(conflict("address (slug)"))?);
+        row.try_into()
+    }
+
+    pub async fn org_by_slug(&self, slug: &str) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = on_pool!(self, p => sqlx::query_as(concat!(
+            "SELECT ", org_columns!(), " FROM organisations WHERE slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(p)
+        .await?);
+        row.map(Organisation::try_from).transpose()
+    }
+
+    /// Every organisation, by name.
+    pub async fn list_orgs(&self) -> Result<Vec<Organisation>, StoreError> {
+        let rows: Vec<OrgRow> = on_pool!(self, p => sqlx::query_as(concat!(
+            "SELECT ", org_columns!(), " FROM organisations ORDER BY name, id"
+        ))
+        .fetch_all(p)
+        .await?);
+        rows.into_iter().map(Organisation::try_from).collect()
+    }
+
+    /// Changes an organisation's name and sub-site branding.
+    pub async fn update_branding(&self, org_id: i64, b: &Branding) -> Result<(), StoreError> {
+        let done = on_pool!(self, p => sqlx::query(
+            "UPDATE organisations SET name = $1, primary_colour = $2, key_messages = $3, contact = $4, accessibility_statement = $5 WHERE id = $6"
+        )
+        .bind(&b.name)
+        .bind(&b.primary_colour)
+        .bind(&b.key_messages)
+        .bind(&b.contact)
+        .bind(&b.accessibility_statement)
+        .bind(org_id)
+        .execute(p)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Makes `user_id` a member of `org_id` (if not already) with `roles` added to any
+    /// they hold. Running it twice changes nothing the second time; returns the roles
+    /// that were new.
+    pub async fn add_member(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        roles: &[Role],
+    ) -> Result<Vec<Role>, StoreError> {
+        let mut added = Vec::new();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO members (org_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (org_id, user_id) DO NOTHING",
+            )
+            .bind(org_id)
+            .bind(user_id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            for role in roles {
+                let r = sqlx::query(
+                    "INSERT INTO member_roles (org_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (org_id, user_id, role) DO NOTHING",
+                )
+                .bind(org_id)
+                .bind(user_id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if r.rows_affected() > 0 {
+                    added.push(*role);
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(added)
+    }
+
+    /// Takes one role away; the person stays a member.
+    pub async fn remove_role(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role: Role,
+    ) -> Result<bool, StoreError> {
+        let r = on_pool!(self, p => sqlx::query(
+            "DELETE FROM member_roles WHERE org_id = $1 AND user_id = $2 AND role = $3"
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(r > 0)
+    }
+
+    /// The roles `user_id` holds in `org_id` (none when not a member).
+    pub async fn roles(&self, org_id: i64, user_id: i64) -> Result<Vec<Role>, StoreError> {
+        let texts: Vec<String> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT role FROM member_roles WHERE org_id = $1 AND user_id = $2"
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_all(p)
+        .await?);
+        roles_from(texts)
+    }
+
+    /// Every organisation `user_id` belongs to, with their roles there, by name.
+    pub async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>, StoreError> {
+        let rows: Vec<OrgRow> = on_pool!(self, p => sqlx::query_as(concat!(
+            "SELECT ", org_columns!(), " FROM organisations JOIN members ON members.org_id = organisations.id WHERE members.user_id = $1 ORDER BY name"
+        ))
+        .bind(user_id)
+        .fetch_all(p)
+        .await?);
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let org = Organisation::try_from(row)?;
+            let roles = self.roles(org.id, user_id).await?;
+            out.push(Membership { org, roles });
+        }
+        Ok(out)
+    }
+
+    /// The members of `org_id`, by name, with their roles there.
+    pub async fn members(&self, org_id: i64) -> Result<Vec<(User, Vec<Role>)>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            email: String,
+            name: String,
+            roles: Option<String>,
+        }
+        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(
+            "SELECT u.id, u.email, u.name, (SELECT string_agg(r.role, ',') FROM member_roles r WHERE r.org_id = m.org_id AND r.user_id = m.user_id) AS roles
+             FROM members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.name, u.id"
+        )
+        .bind(org_id)
+        .fetch_all(p)
+        .await?);
+        rows.into_iter()
+            .map(|r| {
+                let roles = roles_from(
+                    r.roles
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                )?;
+                Ok((
+                    User {
+                        id: r.id,
+                        email: r.email,
+                        name: r.name,
+                        password_hash: None,
+                    },
+                    roles,
+                ))
+            })
+            .collect()
+    }
+
+    /// Records an administrative action (or a sign-in, with no organisation).
+    pub async fn audit(
+        &self,
+        org_id: Option<i64>,
+        actor_id: Option<i64>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => sqlx::query(
+            "INSERT INTO audit_log (org_id, actor_id, action, detail, at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(org_id)
+        .bind(actor_id)
+        .bind(action)
+        .bind(detail)
+        .bind(now())
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// The newest `limit` entries of an organisation's audit log, newest first.
+    pub async fn audit_log(&self, org_id: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT a.at, u.email AS actor, a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+             WHERE a.org_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2"
+        )
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await?))
+    }
+}
+
+impl Store {
+    /// Whether `user_id` administers the whole platform.
+    pub async fn is_platform_admin(&self, user_id: i64) -> Result<bool, StoreError> {
+        let n: i64 = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM member_roles WHERE user_id = $1 AND role = 'platform-admin'"
+        )
+        .bind(user_id)
+        .fetch_one(p)
+        .await?);
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,143 @@
+//! Pages: the templates (compiled into the binary), the error type every handler
+//! returns, the signed-in viewer and CSRF protection, and the static files.
+
+mod error;
+mod viewer;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+pub use error::{Error, Result};
+pub use viewer::{Viewer, check_csrf, csrf_cookie_layer};
+
+/// The cookies' names and flags.
+pub mod viewer_cookies {
+    pub use super::viewer::{CSRF_COOKIE, SESSION_COOKIE, cookie_value, set_cookie};
+}
+
+use crate::model::Organisation;
+
+/// The templates, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    (
+        "catalogue.html",
+        include_str!("../../templates/catalogue.html"),
+    ),
+    ("org.html", include_str!("../../templates/org.html")),
+    (
+        "accessibility.html",
+        include_str!("../../templates/accessibility.html"),
+    ),
+    ("sign_in.html", include_str!("../../templates/sign_in.html")),
+    ("account.html", include_str!("../../templates/account.html")),
+    (
+        "branding.html",
+        include_str!("../../templates/branding.html"),
+    ),
+    ("members.html", include_str!("../../templates/members.html")),
+    ("audit.html", include_str!("../../templates/audit.html")),
+    ("outbox.html", include_str!("../../templates/outbox.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+];
+
+/// The NHS theme's stylesheet, shared with the courses, and the portal's own.
+pub const NHS_CSS: &str = include_str!("../../../themes/nhs/static/course.css");
+pub const PORTAL_CSS: &str = include_str!("../../static/marketplace.css");
+
+/// Compiled templates, shared by every request.
+#[derive(Clone)]
+pub struct Templates(Arc<tera::Tera>);
+
+impl Templates {
+    pub fn new() -> Self {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        // The templates are part of the binary: a broken one is a bug a test catches.
+        tera.add_raw_templates(TEMPLATES.to_vec())
+            .expect("the built-in templates compile");
+        Self(Arc::new(tera))
+    }
+
+    /// Renders `name` for `viewer`, in `org`'s sub-site when given.
+    pub fn page(
+        &self,
+        name: &str,
+        title: &str,
+        viewer: &Viewer,
+        org: Option<&Organisation>,
+        values: impl Serialize,
+    ) -> Result<Response> {
+        let mut ctx = tera::Context::from_serialize(values).map_err(Error::internal)?;
+        ctx.insert("title", title);
+        ctx.insert("viewer", &viewer.user.as_ref().map(|s| &s.user));
+        ctx.insert("csrf", &viewer.csrf);
+        if let Some(org) = org {
+            ctx.insert("org", org);
+            ctx.insert("key_messages_html", &markdown(&org.key_messages));
+        }
+        let html = self.0.render(name, &ctx).map_err(Error::internal)?;
+        Ok(Html(html).into_response())
+    }
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Markdown written by an organisation's administrators, as safe HTML: rendered, then
+/// sanitised (no scripts, styles, frames or `javascript:` links survive).
+pub fn markdown(text: &str) -> String {
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(text));
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer"))
+        .clean(&html)
+        .to_string()
+}
+
+/// A stylesheet response, cached for an hour.
+pub fn css(body: &'static str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_is_sanitised() {
+        let html = markdown(
+            "**Flu jabs** this week. <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        );
+        assert!(html.contains("<strong>Flu jabs</strong>"), "{html}");
+        for bad in ["<script", "javascript:", "onerror"] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        let t = Templates::new();
+        assert_eq!(t.0.get_template_names().count(), TEMPLATES.len());
+    }
+}

@@ -15,7 +15,7 @@ use tower_http::request_id::{
 };
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::settings::Settings;
 use crate::store::Store;
@@ -51,6 +51,60 @@ pub fn templates() -> &'static Templates {
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Who a route is for. Tests sweep every route of the table, so that a route added
+/// later cannot escape the checks of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the home page, a sub-site's public pages, signing in.
+    Public,
+    /// Any signed-in person, about themselves.
+    SignedIn,
+    /// An organisation's own data (`{slug}` in the path): only its members with the
+    /// right role may see or change it.
+    Organisation,
+    /// The platform's administrators.
+    Platform,
+}
+
+/// The router being built, and the table of its routes.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<(&'static str, Access)>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    /// Adds a route and records it with who it is for.
+    pub fn add(
+        &mut self,
+        path: &'static str,
+        access: Access,
+        route: axum::routing::MethodRouter<AppState>,
+    ) {
+        self.router = std::mem::take(&mut self.router).route(path, route);
+        self.table.push((path, access));
+    }
+}
+
+/// Every page route of the service and who it is for (health checks and stylesheets
+/// aside), as the router has them.
+pub fn route_table() -> Vec<(&'static str, Access)> {
+    page_routes().table
+}
+
+fn page_routes() -> Routes {
+    let mut r = Routes::new();
+    crate::orgs::routes(&mut r);
+    crate::accounts::routes(&mut r);
+    r
+}
+
 /// Every route of the service, with its layers: request ids on every log line,
 /// security headers, body and time limits, and CSRF cookies.
 pub fn router(state: AppState) -> Router {
@@ -60,8 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/static/nhs.css", get(|| async { web::css(web::NHS_CSS) }))
         .route("/static/marketplace.css", get(|| async { web::css(web::PORTAL_CSS) }))
-        .merge(crate::orgs::routes())
-        .merge(crate::accounts::routes())
+        .merge(page_routes().router)
         .fallback(|| async { web::Error::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -88,7 +141,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
             ),
         ))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
@@ -102,7 +155,8 @@ pub fn router(state: AppState) -> Router {
                 .unwrap_or("-")
                 .to_string();
             tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-        }))
+        })
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
 }
 

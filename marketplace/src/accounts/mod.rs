@@ -7,7 +7,6 @@ pub mod secrets;
 use std::net::SocketAddr;
 
 use axum::Form;
-use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::header;
@@ -16,17 +15,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
+use crate::app::{Access, AppState, Routes};
 use crate::model::{Role, normalise_email};
 use crate::web::viewer_cookies::{SESSION_COOKIE, set_cookie};
 use crate::web::{self, Error, Viewer, check_csrf};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/sign-in", get(sign_in_page).post(sign_in))
-        .route("/sign-out", post(sign_out))
-        .route("/sign-out-everywhere", post(sign_out_everywhere))
-        .route("/account", get(account))
+pub fn routes(r: &mut Routes) {
+    r.add("/sign-in", Access::Public, get(sign_in_page).post(sign_in));
+    r.add("/sign-out", Access::Public, post(sign_out));
+    r.add(
+        "/sign-out-everywhere",
+        Access::SignedIn,
+        post(sign_out_everywhere),
+    );
+    r.add("/account", Access::SignedIn, get(account));
 }
 
 /// The address a request came from, for throttling ("unknown" when the server was not

@@ -4,31 +4,39 @@
 //! own data checks the viewer's roles in that organisation first.
 
 use axum::Form;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::app::{AppState, templates};
+use crate::app::{Access, AppState, Routes, templates};
 use crate::model::{Branding, Organisation, Role};
 use crate::store::SessionUser;
 use crate::web::{self, Error, Viewer, check_csrf};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/catalogue", get(catalogue))
-        .route("/o/{slug}/", get(org_home))
-        .route("/o/{slug}/accessibility", get(accessibility))
-        .route(
-            "/o/{slug}/admin/branding",
-            get(branding_page).post(save_branding),
-        )
-        .route("/o/{slug}/admin/members", get(members))
-        .route("/o/{slug}/admin/audit", get(audit))
-        .route("/platform/outbox", get(outbox))
+pub fn routes(r: &mut Routes) {
+    r.add("/", Access::Public, get(home));
+    r.add("/catalogue", Access::Public, get(catalogue));
+    r.add("/o/{slug}/", Access::Public, get(org_home));
+    r.add(
+        "/o/{slug}/accessibility",
+        Access::Public,
+        get(accessibility),
+    );
+    r.add("/o/{slug}/branding.css", Access::Public, get(branding_css));
+    r.add(
+        "/o/{slug}/admin/branding",
+        Access::Organisation,
+        get(branding_page).post(save_branding),
+    );
+    r.add(
+        "/o/{slug}/admin/members",
+        Access::Organisation,
+        get(members),
+    );
+    r.add("/o/{slug}/admin/audit", Access::Organisation, get(audit));
+    r.add("/platform/outbox", Access::Platform, get(outbox));
 }
 
 async fn org(state: &AppState, slug: &str) -> web::Result<Organisation> {
@@ -131,6 +139,23 @@ async fn accessibility(
         Some(&org),
         serde_json::json!({ "statement_html": statement_html.trim() }),
     )
+}
+
+/// The sub-site's colour, as a stylesheet (so that pages need no inline styles and the
+/// content security policy can forbid them).
+async fn branding_css(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    // Only a checked #rrggbb colour is ever stored.
+    let css = match org.primary_colour {
+        Some(c) if authoring::config::contrast_with_white(&c).is_some() => {
+            format!(":root {{ --course-primary: {c}; }}\n")
+        }
+        _ => String::new(),
+    };
+    Ok(web::css(css))
 }
 
 #[derive(Deserialize)]

@@ -49,6 +49,13 @@ impl From<StoreError> for Error {
     }
 }
 
+/// What a query value keeps as it is: letters, digits and `-_.~`.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 static ERROR_PAGES: LazyLock<Templates> = LazyLock::new(Templates::new);
 
 impl IntoResponse for Error {
@@ -57,7 +64,7 @@ impl IntoResponse for Error {
             Error::SignIn { next } => {
                 let to = format!(
                     "/sign-in?next={}",
-                    percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC)
+                    percent_encoding::utf8_percent_encode(&next, QUERY_VALUE)
                 );
                 return Redirect::to(&to).into_response();
             }

@@ -103,7 +103,7 @@ pub fn markdown(text: &str) -> String {
 }
 
 /// A stylesheet response, cached for an hour.
-pub fn css(body: &'static str) -> Response {
+pub fn css(body: impl Into<axum::body::Body>) -> Response {
     (
         [
             (
@@ -115,7 +115,7 @@ pub fn css(body: &'static str) -> Response {
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }

@@ -1,1 +1,8 @@
-//! Integration tests of the marketplace service.
+//! Integration tests of the marketplace service: the storage suite on SQLite and on
+//! PostgreSQL (when `TEST_DATABASE_URL` names one; CI always does), every route over
+//! HTTP in-process, and the binary's commands.
+
+mod cli;
+mod http;
+mod store;
+mod support;

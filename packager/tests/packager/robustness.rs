@@ -95,7 +95,11 @@ fn the_runtime_never_panics_on_any_call() {
                 let value = rng.pick(VALUES);
                 match rng.next() % 8 {
                     0 => {
-                        rt.initialize(if rng.next().is_multiple_of(5) { "x" } else { "" });
+                        rt.initialize(if rng.next().is_multiple_of(5) {
+                            "x"
+                        } else {
+                            ""
+                        });
                     }
                     1 => {
                         rt.terminate("");

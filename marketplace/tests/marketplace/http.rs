@@ -1,0 +1,472 @@
+//! Every route over HTTP, in-process: signing in and out, CSRF, throttling, roles,
+//! organisations kept apart, branding, and logs that hold no secrets.
+
+use axum::http::StatusCode;
+use marketplace::app::{Access, route_table};
+
+use crate::support::{TestApp, postgres_db};
+
+const NORTHSHIRE_ADMIN: (&str, &str) = ("org.admin@northshire.example", "copper lantern meadow");
+const DALESFIELD_ADMIN: (&str, &str) = ("org.admin@dalesfield.example", "amber quill pebble");
+const NURSE: (&str, &str) = ("nurse@northshire.example", "juniper canal falcon");
+
+#[tokio::test]
+async fn health_home_and_sub_sites() {
+    let app = TestApp::demo().await;
+    let mut c = app.client();
+    assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(c.get("/readyz").await.body, "ready");
+    let home = c.get("/").await;
+    assert!(
+        home.body
+            .contains("Northshire Teaching Hospitals NHS Foundation Trust")
+    );
+    assert!(home.body.contains("/o/clearpath-learning/"));
+    assert!(
+        !home.body.contains("/o/platform/"),
+        "the platform is not listed as an organisation"
+    );
+    assert!(home.headers.get("x-request-id").is_some());
+    assert_eq!(home.headers["x-frame-options"], "DENY");
+    let site = c.get("/o/northshire-teaching/").await;
+    assert!(
+        site.body.contains("<strong>Mandatory training</strong>"),
+        "key messages as Markdown"
+    );
+    assert!(site.body.contains("/o/northshire-teaching/branding.css"));
+    assert_eq!(
+        c.get("/o/northshire-teaching/branding.css")
+            .await
+            .body
+            .trim(),
+        ":root { --course-primary: #005eb8; }"
+    );
+    assert_eq!(c.get("/o/nowhere/").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+    assert!(
+        c.get("/o/dalesfield-community/accessibility")
+            .await
+            .body
+            .contains("WCAG")
+    );
+    assert!(
+        c.get("/catalogue")
+            .await
+            .body
+            .contains("No courses are listed yet")
+    );
+}
+
+#[tokio::test]
+async fn signing_in_and_out() {
+    let app = TestApp::demo().await;
+    let mut c = app.client();
+    // Every visitor gets a CSRF cookie, HttpOnly and SameSite.
+    let form = c.get("/sign-in").await;
+    let csrf_cookie = form
+        .set_cookies()
+        .into_iter()
+        .find(|s| s.starts_with("portal_csrf="))
+        .unwrap();
+    assert!(
+        csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Lax"),
+        "{csrf_cookie}"
+    );
+    assert!(
+        csrf_cookie.contains("Secure"),
+        "Secure by default: {csrf_cookie}"
+    );
+
+    let wrong = c.sign_in(NURSE.0, "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .body
+            .contains("Enter a correct email address and password")
+    );
+    let unknown = c.sign_in("nobody@nhs.example", "whatever it is").await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNAUTHORIZED,
+        "no hint that the account does not exist"
+    );
+    let malformed = c.sign_in("not an address", "x").await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+
+    // A session id planted before sign-in is replaced.
+    c.cookies.insert("portal_session".into(), "planted".into());
+    let ok = c.sign_in(NURSE.0, NURSE.1).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.location(), "/account");
+    let session = ok
+        .set_cookies()
+        .into_iter()
+        .find(|s| s.starts_with("portal_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.contains("Secure"),
+        "{session}"
+    );
+    assert_ne!(c.cookies["portal_session"], "planted");
+    assert_eq!(c.cookies["portal_session"].len(), 43);
+    let account = c.get("/account").await;
+    assert!(
+        account.body.contains("Aisha Rahman") && account.body.contains("Northshire"),
+        "{}",
+        account.body
+    );
+
+    // Sign out: the old cookie no longer works.
+    let old = c.cookies["portal_session"].clone();
+    let out = c.submit("/account", "/sign-out", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let mut thief = app.client();
+    thief.cookies.insert("portal_session".into(), old);
+    let r = thief.get("/account").await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, "/sign-in?next=%2Faccount")
+    );
+
+    // Sign out everywhere ends every session of the person.
+    let mut a = app.signed_in(NURSE.0, NURSE.1).await;
+    let mut b = app.signed_in(NURSE.0, NURSE.1).await;
+    a.submit("/account", "/sign-out-everywhere", &[]).await;
+    assert_eq!(b.get("/account").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn after_sign_in_only_a_path_on_this_site() {
+    let app = TestApp::demo().await;
+    for (next, to) in [
+        ("/o/northshire-teaching/", "/o/northshire-teaching/"),
+        ("https://evil.example/", "/account"),
+        ("//evil.example/", "/account"),
+        ("/\\evil.example", "/account"),
+    ] {
+        let mut c = app.client();
+        let csrf = c.get("/sign-in").await.csrf();
+        let r = c
+            .post(
+                "/sign-in",
+                &[
+                    ("csrf", &csrf),
+                    ("email", NURSE.0),
+                    ("password", NURSE.1),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(r.location(), to, "{next}");
+    }
+}
+
+#[tokio::test]
+async fn every_form_needs_its_csrf_token() {
+    let app = TestApp::demo().await;
+    let mut c = app.client();
+    c.get("/sign-in").await;
+    for token in ["", "forged-token-forged-token-forged-token-xx"] {
+        let r = c
+            .post(
+                "/sign-in",
+                &[("csrf", token), ("email", NURSE.0), ("password", NURSE.1)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{token:?}");
+    }
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    // The anonymous token is not the session's.
+    let anon = admin.cookies["portal_csrf"].clone();
+    let r = admin
+        .post(
+            "/o/northshire-teaching/admin/branding",
+            &[("csrf", &anon), ("name", "Hacked")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = admin.post("/sign-out", &[("csrf", "")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(
+        app.store
+            .org_by_slug("northshire-teaching")
+            .await
+            .unwrap()
+            .unwrap()
+            .name
+            .starts_with("Northshire")
+    );
+}
+
+#[tokio::test]
+async fn throttling_engages_per_account() {
+    let app = TestApp::demo().await;
+    let mut c = app.client();
+    for _ in 0..5 {
+        assert_eq!(
+            c.sign_in(NURSE.0, "wrong password!").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Now even the right password is refused, with when to try again.
+    let r = c.sign_in(NURSE.0, NURSE.1).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Wait 15 minutes"));
+    // Other accounts are not affected.
+    assert_eq!(
+        c.sign_in(DALESFIELD_ADMIN.0, DALESFIELD_ADMIN.1)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_brands_their_sub_site() {
+    let app = TestApp::demo().await;
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let page = "/o/northshire-teaching/admin/branding";
+    let bad = admin
+        .submit(
+            page,
+            page,
+            &[
+                ("name", "Northshire"),
+                ("primary_colour", "#ffff00"),
+                ("key_messages", ""),
+                ("contact", ""),
+                ("accessibility_statement", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("There is a problem") && bad.body.contains("contrast of only 1.1 to 1"),
+        "{}",
+        bad.body
+    );
+    let ok = admin
+        .submit(
+            page,
+            page,
+            &[
+                ("name", "Northshire Teaching Hospitals"),
+                ("primary_colour", "#7C2855"),
+                (
+                    "key_messages",
+                    "Book your **fire safety** refresher. <script>alert(1)</script>",
+                ),
+                ("contact", "0113 496 0000"),
+                ("accessibility_statement", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (ok.status, ok.location()),
+        (
+            StatusCode::SEE_OTHER,
+            "/o/northshire-teaching/admin/branding?saved=1"
+        )
+    );
+    let site = app.client().get("/o/northshire-teaching/").await;
+    assert!(site.body.contains("<strong>fire safety</strong>"));
+    assert!(
+        !site.body.contains("<script>alert"),
+        "key messages are sanitised"
+    );
+    assert!(site.body.contains("0113 496 0000"));
+    assert!(
+        app.client()
+            .get("/o/northshire-teaching/branding.css")
+            .await
+            .body
+            .contains("#7c2855")
+    );
+    let audit = admin.get("/o/northshire-teaching/admin/audit").await;
+    assert!(
+        audit.body.contains("changed branding")
+            && audit
+                .body
+                .contains("name, colour, key messages, contact details"),
+        "{}",
+        audit.body
+    );
+}
+
+#[tokio::test]
+async fn roles_decide_who_administers() {
+    let app = TestApp::demo().await;
+    let page = "/o/northshire-teaching/admin/members";
+    let r = app.client().get(page).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (
+            StatusCode::SEE_OTHER,
+            "/sign-in?next=%2Fo%2Fnorthshire-teaching%2Fadmin%2Fmembers"
+        )
+    );
+    let mut nurse = app.signed_in(NURSE.0, NURSE.1).await;
+    assert_eq!(nurse.get(page).await.status, StatusCode::FORBIDDEN);
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let members = admin.get(page).await;
+    assert!(members.body.contains("Aisha Rahman") && members.body.contains("Learner"));
+    let mut platform = app
+        .signed_in("admin@portal.example", "saffron tide harbour")
+        .await;
+    assert_eq!(
+        platform.get(page).await.status,
+        StatusCode::OK,
+        "platform administrators administer every organisation"
+    );
+    assert_eq!(
+        platform.get("/platform/outbox").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        admin.get("/platform/outbox").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// Every organisation route of the router, asked about another organisation by an
+/// administrator of this one: refused, and nothing of the other organisation shown.
+#[tokio::test]
+async fn no_route_shows_one_organisation_another_s_data() {
+    let app = TestApp::demo().await;
+    let mut intruder = app.signed_in(DALESFIELD_ADMIN.0, DALESFIELD_ADMIN.1).await;
+    let routes = route_table();
+    let org_routes: Vec<&str> = routes
+        .iter()
+        .filter(|(_, a)| *a == Access::Organisation)
+        .map(|(p, _)| *p)
+        .collect();
+    assert!(org_routes.len() >= 3, "{org_routes:?}");
+    let secrets = [
+        "Aisha Rahman",
+        "nurse@northshire.example",
+        "Mandatory training",
+        "learning@northshire-teaching.example",
+    ];
+    for path in org_routes {
+        let path = path.replace("{slug}", "northshire-teaching");
+        let csrf = intruder.get("/account").await.csrf();
+        for r in [
+            intruder.get(&path).await,
+            intruder
+                .post(&path, &[("csrf", &csrf), ("name", "Taken over")])
+                .await,
+        ] {
+            assert!(
+                matches!(
+                    r.status,
+                    StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+                ),
+                "{path}: {}",
+                r.status
+            );
+            for s in secrets {
+                assert!(!r.body.contains(s), "{path} shows {s}");
+            }
+        }
+    }
+    assert_eq!(
+        app.store
+            .org_by_slug("northshire-teaching")
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "Northshire Teaching Hospitals NHS Foundation Trust"
+    );
+    // Signed-in routes show only the viewer's own data.
+    for (path, access) in &routes {
+        if *access == Access::SignedIn && !path.contains('{') {
+            let r = intruder.get(path).await;
+            for s in secrets {
+                assert!(!r.body.contains(s), "{path} shows {s}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_requests_get_4xx_with_a_message_never_500() {
+    let app = TestApp::demo().await;
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let csrf = admin.get("/account").await.csrf();
+    let long = "x".repeat(6000);
+    for (path, fields) in [
+        (
+            "/o/northshire-teaching/admin/branding",
+            vec![("csrf", csrf.as_str()), ("name", "")],
+        ),
+        (
+            "/o/northshire-teaching/admin/branding",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("name", "N"),
+                ("key_messages", long.as_str()),
+            ],
+        ),
+        (
+            "/o/northshire-teaching/admin/branding",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("name", "N"),
+                ("primary_colour", "red; }</style>"),
+            ],
+        ),
+        ("/sign-in", vec![("email", "\u{0}\u{ffff}")]),
+    ] {
+        let r = admin.post(path, &fields).await;
+        assert!(
+            r.status.is_client_error(),
+            "{path} {fields:?}: {}",
+            r.status
+        );
+        assert!(
+            r.body.contains("There is a problem") || r.body.contains("You cannot do that"),
+            "{}",
+            r.body
+        );
+    }
+    // A body that is not a form at all.
+    let r = admin
+        .send(
+            axum::http::Request::post("/sign-in")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    // Over the body limit.
+    let huge = "a".repeat(3 * 1024 * 1024);
+    let r = admin.post("/sign-in", &[("email", &huge)]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn the_service_runs_the_same_on_postgres() {
+    let Some(db) = postgres_db().await else {
+        return;
+    };
+    let app = TestApp::on(db).await;
+    marketplace::ops::demo_data(&app.store, &app.state.settings)
+        .await
+        .unwrap();
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    assert_eq!(admin.get("/readyz").await.body, "ready");
+    let members = admin.get("/o/northshire-teaching/admin/members").await;
+    assert!(members.body.contains("Aisha Rahman"));
+    let mut other = app.signed_in(DALESFIELD_ADMIN.0, DALESFIELD_ADMIN.1).await;
+    assert_eq!(
+        other
+            .get("/o/northshire-teaching/admin/members")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

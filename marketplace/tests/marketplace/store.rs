@@ -1,0 +1,211 @@
+//! The storage suite, run on every backend: SQLite always, PostgreSQL when set.
+
+use marketplace::model::{Branding, OrgKind, Role};
+use marketplace::store::{Store, StoreError};
+
+use crate::support::every_backend;
+
+async fn stores() -> Vec<(Store, crate::support::TestDb)> {
+    let mut out = Vec::new();
+    for db in every_backend().await {
+        out.push((Store::connect(&db.url).await.unwrap(), db));
+    }
+    out
+}
+
+#[tokio::test]
+async fn organisations_are_unique_by_slug_and_keep_their_branding() {
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let org = s
+            .create_org("leeds", "Leeds Teaching Hospitals", OrgKind::Trust)
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                s.create_org("leeds", "Another", OrgKind::Vendor).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        s.create_org("acme", "Acme Learning", OrgKind::Vendor)
+            .await
+            .unwrap();
+        let names: Vec<String> = s
+            .list_orgs()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(names, ["Acme Learning", "Leeds Teaching Hospitals"], "{b}");
+        let branding = Branding {
+            name: "Leeds Teaching Hospitals NHS Trust".into(),
+            primary_colour: Some("#005eb8".into()),
+            key_messages: "**Flu** jabs".into(),
+            contact: "learning@leeds.example".into(),
+            accessibility_statement: "We aim for WCAG 2.2 AA.".into(),
+        };
+        s.update_branding(org.id, &branding).await.unwrap();
+        let again = s.org_by_slug("leeds").await.unwrap().unwrap();
+        assert_eq!(again.primary_colour.as_deref(), Some("#005eb8"), "{b}");
+        assert_eq!(again.key_messages, "**Flu** jabs");
+        assert_eq!(again.kind, OrgKind::Trust);
+        assert!(matches!(
+            s.update_branding(9999, &branding).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(s.org_by_slug("nobody").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn memberships_and_roles_add_up_once() {
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let leeds = s
+            .create_org("leeds", "Leeds", OrgKind::Trust)
+            .await
+            .unwrap();
+        let york = s.create_org("york", "York", OrgKind::Trust).await.unwrap();
+        let sam = s
+            .create_user("sam@nhs.example", "Sam Jones", None)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.create_user("sam@nhs.example", "Sam Again", None).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let added = s
+            .add_member(leeds.id, sam.id, &[Role::TrainingManager, Role::Coach])
+            .await
+            .unwrap();
+        assert_eq!(added, [Role::TrainingManager, Role::Coach], "{b}");
+        // The same again changes nothing.
+        assert_eq!(
+            s.add_member(leeds.id, sam.id, &[Role::Coach])
+                .await
+                .unwrap(),
+            [],
+            "{b}"
+        );
+        s.add_member(york.id, sam.id, &[Role::Learner])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.roles(leeds.id, sam.id).await.unwrap(),
+            [Role::TrainingManager, Role::Coach]
+        );
+        assert_eq!(s.roles(york.id, sam.id).await.unwrap(), [Role::Learner]);
+        let m = s.memberships(sam.id).await.unwrap();
+        assert_eq!(
+            m.iter().map(|m| m.org.slug.as_str()).collect::<Vec<_>>(),
+            ["leeds", "york"]
+        );
+        assert!(s.remove_role(leeds.id, sam.id, Role::Coach).await.unwrap());
+        assert!(!s.remove_role(leeds.id, sam.id, Role::Coach).await.unwrap());
+        let members = s.members(leeds.id).await.unwrap();
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0].1, [Role::TrainingManager], "{b}");
+        assert!(s.members(york.id).await.unwrap()[0].1 == [Role::Learner]);
+        assert!(!s.is_platform_admin(sam.id).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn sessions_live_until_they_expire_or_end() {
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let u = s
+            .create_user("a@nhs.example", "A", Some("$argon2id$x"))
+            .await
+            .unwrap();
+        s.create_session("h1", u.id, "csrf1", 3600).await.unwrap();
+        s.create_session("h2", u.id, "csrf2", 3600).await.unwrap();
+        s.create_session("old", u.id, "csrf3", -1).await.unwrap();
+        let live = s.session_user("h1").await.unwrap().unwrap();
+        assert_eq!(
+            (live.user.email.as_str(), live.csrf.as_str()),
+            ("a@nhs.example", "csrf1"),
+            "{b}"
+        );
+        assert!(
+            s.session_user("old").await.unwrap().is_none(),
+            "{b}: expired"
+        );
+        assert!(s.session_user("nope").await.unwrap().is_none());
+        s.end_session("h1").await.unwrap();
+        assert!(s.session_user("h1").await.unwrap().is_none());
+        assert_eq!(
+            s.end_all_sessions(u.id).await.unwrap(),
+            1,
+            "{b}: h2 (old was removed when read)"
+        );
+        assert!(s.session_user("h2").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn failures_are_counted_in_their_window_and_cleared() {
+    for (s, _db) in stores().await {
+        for _ in 0..3 {
+            s.record_failure("account:a@nhs.example").await.unwrap();
+        }
+        s.record_failure("address:10.0.0.1").await.unwrap();
+        assert_eq!(s.failures("account:a@nhs.example", 900).await.unwrap(), 3);
+        // A failure older than the window no longer counts: the throttle releases.
+        assert_eq!(s.failures("account:a@nhs.example", -1).await.unwrap(), 0);
+        s.clear_failures("account:a@nhs.example").await.unwrap();
+        assert_eq!(s.failures("account:a@nhs.example", 900).await.unwrap(), 0);
+        assert_eq!(s.failures("address:10.0.0.1", 900).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn tokens_and_audit_belong_to_one_organisation() {
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let leeds = s
+            .create_org("leeds", "Leeds", OrgKind::Trust)
+            .await
+            .unwrap();
+        let york = s.create_org("york", "York", OrgKind::Trust).await.unwrap();
+        let u = s
+            .create_user("hr@leeds.example", "HR system", None)
+            .await
+            .unwrap();
+        s.create_token(
+            leeds.id,
+            u.id,
+            "tokhash",
+            &["members:read".into(), "org:read".into()],
+        )
+        .await
+        .unwrap();
+        let t = s.token("tokhash").await.unwrap().unwrap();
+        assert_eq!(
+            (t.org.slug.as_str(), t.scopes.clone()),
+            ("leeds", vec!["members:read".to_string(), "org:read".into()]),
+            "{b}"
+        );
+        assert!(s.token("other").await.unwrap().is_none());
+        s.audit(Some(leeds.id), Some(u.id), "changed branding", "colour")
+            .await
+            .unwrap();
+        s.audit(Some(york.id), None, "roles granted", "x")
+            .await
+            .unwrap();
+        s.audit(None, Some(u.id), "signed in", "").await.unwrap();
+        let log = s.audit_log(leeds.id, 10).await.unwrap();
+        assert_eq!(log.len(), 1, "{b}: only Leeds's own entries");
+        assert_eq!(
+            (log[0].action.as_str(), log[0].actor.as_deref()),
+            ("changed branding", Some("hr@leeds.example"))
+        );
+        s.queue_mail("sam@nhs.example", "Welcome", "Hello")
+            .await
+            .unwrap();
+        assert_eq!(s.outbox(10).await.unwrap()[0].subject, "Welcome");
+        assert!(s.ping().await);
+    }
+}

@@ -1,0 +1,275 @@
+//! Fresh databases for each test, on each backend, and an in-process HTTP client that
+//! keeps cookies like a browser.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use marketplace::app::{AppState, router};
+use marketplace::settings::Settings;
+use marketplace::store::Store;
+use tower::ServiceExt as _;
+
+/// A database that exists for one test: a SQLite file in a temporary folder, or a new
+/// PostgreSQL database dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.drop_pg.take() {
+            // Dropped on a thread of its own: a test's runtime may be shutting down.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    let pool = sqlx::PgPool::connect(&admin).await.ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&pool)
+                    .await
+                    .ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+fn unique() -> String {
+    marketplace::accounts::secrets::random_token()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+pub fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    TestDb {
+        url: format!("sqlite://{}", dir.path().join("test.db").display()),
+        _dir: Some(dir),
+        drop_pg: None,
+    }
+}
+
+/// A fresh PostgreSQL database when `TEST_DATABASE_URL` names a server; under CI its
+/// absence fails the test.
+pub async fn postgres_db() -> Option<TestDb> {
+    let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the PostgreSQL tests: set TEST_DATABASE_URL"
+        );
+        eprintln!("SKIPPED PostgreSQL: TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let name = format!("mkt_test_{}", unique());
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("create a test database");
+    pool.close().await;
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("a database URL ends with /NAME");
+    Some(TestDb {
+        url: format!("{base}/{name}"),
+        _dir: None,
+        drop_pg: Some((admin, name)),
+    })
+}
+
+/// A fresh database on every backend there is: SQLite always, PostgreSQL when set.
+pub async fn every_backend() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite_db()];
+    dbs.extend(postgres_db().await);
+    dbs
+}
+
+/// Settings for tests: cheap password hashing, plain-HTTP cookies off.
+pub fn settings() -> Settings {
+    Settings {
+        argon2_memory_kib: 8 * 1024,
+        ..Settings::default()
+    }
+}
+
+/// The service on a fresh store, with a client.
+pub struct TestApp {
+    pub store: Store,
+    pub state: AppState,
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn on(db: TestDb) -> Self {
+        let store = Store::connect(&db.url).await.unwrap();
+        let state = AppState::new(store.clone(), settings());
+        Self {
+            store,
+            state,
+            _db: db,
+        }
+    }
+
+    /// On SQLite, with the demo's organisations and people.
+    pub async fn demo() -> Self {
+        let app = Self::on(sqlite_db()).await;
+        marketplace::ops::demo_data(&app.store, &app.state.settings)
+            .await
+            .unwrap();
+        app
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            state: self.state.clone(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A client signed in as `email`.
+    pub async fn signed_in(&self, email: &str, password: &str) -> Client {
+        let mut c = self.client();
+        let r = c.sign_in(email, password).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign in as {email}: {}",
+            r.body
+        );
+        c
+    }
+}
+
+/// What a request got back.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+
+    /// The value of the first form's hidden CSRF field.
+    pub fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF field");
+        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+}
+
+/// Calls the router in-process, keeping cookies as a browser would.
+pub struct Client {
+    state: AppState,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Client {
+    pub async fn send(&mut self, req: Request<Body>) -> Resp {
+        let mut req = req;
+        if !self.cookies.is_empty() {
+            let header = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req.headers_mut()
+                .insert(header::COOKIE, header.parse().unwrap());
+        }
+        let res = router(self.state.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = axum::body::to_bytes(res.into_body(), 16 << 20)
+            .await
+            .unwrap();
+        let resp = Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        };
+        for c in resp.set_cookies() {
+            let c = cookie::Cookie::parse(c).unwrap();
+            if c.max_age() == Some(time::Duration::ZERO) || c.value().is_empty() {
+                self.cookies.remove(c.name());
+            } else {
+                self.cookies
+                    .insert(c.name().to_string(), c.value().to_string());
+            }
+        }
+        resp
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = fields
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a form read from `page` first, with its CSRF token.
+    pub async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
+        let csrf = self.get(page).await.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Resp {
+        self.submit(
+            "/sign-in",
+            "/sign-in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}

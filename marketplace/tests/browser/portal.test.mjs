@@ -1,0 +1,114 @@
+// The portal's pages in real headless Chromium: a keyboard-only sign-in, an
+// administrator branding their sub-site and seeing the change, axe-core on every page
+// template, and a 360-pixel phone.
+//
+// Run by the Rust test `browser::portal_in_headless_chromium`, which starts the service
+// with the demo's data and passes its address in PORTAL_URL.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const BASE = process.env.PORTAL_URL;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ADMIN = { email: 'org.admin@northshire.example', password: 'copper lantern meadow' };
+
+let browser;
+before(async () => {
+  assert.ok(BASE, 'PORTAL_URL must name the running portal');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function axe(page, name) {
+  // The portal's CSP forbids inline scripts; the context bypasses it for axe alone.
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+  }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+}
+
+test('an administrator signs in by keyboard, brands the sub-site, and every page passes axe', async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 }, bypassCSP: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${BASE}/`);
+  await axe(page, 'home');
+  await page.goto(`${BASE}/catalogue`);
+  await axe(page, 'catalogue');
+  await page.goto(`${BASE}/sign-in`);
+  await axe(page, 'sign in');
+
+  // Keyboard only: the skip link first, then the form.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to main content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'maincontent');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'email');
+  await page.keyboard.type(ADMIN.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('not the password');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await axe(page, 'sign in, wrong password');
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByLabel('Password').press('Enter');
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await axe(page, 'account');
+
+  await page.getByRole('link', { name: 'Northshire Teaching Hospitals NHS Foundation Trust' }).click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await axe(page, 'sub-site');
+  await page.getByRole('link', { name: /Branding/ }).click();
+  await axe(page, 'branding');
+  await page.getByLabel('Header colour').fill('#ffff00');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  assert.match(await page.locator('.course-error-summary').textContent(), /contrast of only 1\.1 to 1/);
+  await axe(page, 'branding, with an error');
+  await page.getByLabel('Header colour').fill('#7c2855');
+  await page.getByLabel('Key messages').fill('Book your **fire safety** refresher by Friday.');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Your changes have been saved.').waitFor();
+  await page.goto(`${BASE}/o/northshire-teaching/`);
+  assert.equal(await page.locator('.course-header').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(124, 40, 85)');
+  assert.equal(await page.locator('.course-key-message strong').textContent(), 'fire safety');
+  await axe(page, 'sub-site, rebranded');
+  await page.goto(`${BASE}/o/northshire-teaching/accessibility`);
+  await axe(page, 'accessibility statement');
+  await page.goto(`${BASE}/o/northshire-teaching/admin/members`);
+  await axe(page, 'members');
+  await page.goto(`${BASE}/o/northshire-teaching/admin/audit`);
+  assert.match(await page.locator('table').textContent(), /changed branding/);
+  await axe(page, 'audit log');
+  await page.goto(`${BASE}/no/such/page`);
+  await axe(page, 'not found');
+
+  await page.goto(`${BASE}/account`);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.getByRole('link', { name: 'Sign in' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a 360-pixel phone needs no sideways scrolling', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  for (const path of ['/', '/sign-in', '/o/dalesfield-community/', '/o/dalesfield-community/accessibility']) {
+    await page.goto(`${BASE}${path}`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 360, `${path} is ${wide} pixels wide`);
+  }
+  await context.close();
+});

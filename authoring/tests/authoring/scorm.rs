@@ -273,6 +273,18 @@ fn packages_run_under_scorm_again() {
             extract(&zip, &out.path().join(format!("{rule}{suffix}")));
         }
     }
+    // Every sample, for the page-by-page test.
+    for (name, short) in [
+        ("hand-hygiene", "hand"),
+        ("data-security", "ds"),
+        ("fire-safety", "fs"),
+    ] {
+        let f = Fixture::sample(name);
+        for (format, suffix) in [("scorm12", "12"), ("scorm2004", "2004")] {
+            let (zip, _) = package(&f, format);
+            extract(&zip, &out.path().join(format!("{short}{suffix}")));
+        }
+    }
     // The benchmark's largest course, with an assessment: too much progress for 1.2.
     let big = Fixture::generated(&["--images", "0", "--assessment", "20"]);
     let refused = big.course(&["package", "--format", "scorm12", "-o", "pkgs"]);

@@ -176,3 +176,58 @@ export async function readAndLeave(lms, v, pkg, session, pages) {
   if (first.errors.length) { throw new Error(first.errors.join('\n')); }
   return { location, pages };
 }
+
+/* Answers every visible question of the course page in `frame` from its own answer
+   key (decoded as the runtime decodes it), all right or all wrong; knowledge checks are
+   checked one by one, an assessment is left for its Submit button. */
+export async function answerFromKeys(frame, right) {
+  return frame.evaluate((right) => {
+    function decodeKey(id, encoded) {
+      const bin = atob(encoded);
+      const key = `${id}:course`;
+      const bytes = Uint8Array.from(bin, (c, i) => c.charCodeAt(0) ^ key.charCodeAt(i % key.length));
+      return JSON.parse(new TextDecoder().decode(bytes));
+    }
+    const forms = Array.from(document.querySelectorAll('form.course-question:not([hidden])'));
+    for (const f of forms) {
+      const k = decodeKey(f.dataset.question, JSON.parse(f.querySelector('.course-question__key').textContent));
+      const inputs = Array.from(f.querySelectorAll('input'));
+      const selects = Array.from(f.querySelectorAll('select'));
+      switch (f.dataset.kind) {
+        case 'single': case 'true-false': case 'multiple': {
+          const good = (v) => k.correct.includes(v);
+          inputs.forEach((i) => { i.checked = false; });
+          if (right) { inputs.filter((i) => good(i.value)).forEach((i) => { i.checked = true; }); }
+          else { inputs.find((i) => !good(i.value)).checked = true; }
+          inputs.forEach((i) => i.dispatchEvent(new Event('change', { bubbles: true })));
+          break;
+        }
+        case 'fill-in': inputs[0].value = right ? k.answers[0] : 'not this'; break;
+        case 'numeric': inputs[0].value = right ? String((k.range[0] + k.range[1]) / 2) : String(k.range[1] + 1000); break;
+        case 'matching': {
+          const pairs = Object.fromEntries(k.correct.map((p) => p.split('.')));
+          const targets = k.targets;
+          selects.forEach((s, n) => {
+            s.value = right ? pairs[s.name] : targets[(targets.indexOf(pairs[s.name]) + 1) % targets.length];
+          });
+          break;
+        }
+        case 'ordering':
+          selects.forEach((s) => {
+            const at = k.correct.indexOf(s.name);
+            s.value = String(right ? at + 1 : k.correct.length - at);
+          });
+          if (!right && k.correct.length % 2 === 1) {
+            // The middle step stays put when reversed: swap it with the first.
+            const mid = selects.find((s) => s.name === k.correct[(k.correct.length - 1) / 2]);
+            const first = selects.find((s) => s.name === k.correct[0]);
+            [mid.value, first.value] = [first.value, mid.value];
+          }
+          break;
+      }
+      [...inputs, ...selects].forEach((el) => el.dispatchEvent(new Event('change', { bubbles: true })));
+      if (f.dataset.graded !== 'true') { f.requestSubmit(); }
+    }
+    return forms.length;
+  }, right);
+}

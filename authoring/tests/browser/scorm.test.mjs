@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startLms, interactions, failedCalls, close, readAndLeave } from './lms.mjs';
+import { startLms, interactions, failedCalls, close, readAndLeave, answerFromKeys } from './lms.mjs';
 
 const PACKAGES = process.env.PACKAGES_DIR;
 let lms, commits;
@@ -350,6 +350,64 @@ test('SCORM 2004: the benchmark course, 200 lessons and 500 questions, never sen
   assert.deepEqual(again.errors, []);
   await again.page.close();
 });
+
+/* Every sample, in both versions: the learner reads a page, answers its checks and
+   closes the tab, page after page, each time resuming from what the LMS kept; the status
+   stays "not complete" until the rule is met, then is what the rule says. */
+// The samples' rules: "both" (hand hygiene, data security) and "assessment" (fire safety).
+const SAMPLES = ['hand', 'ds', 'fs'];
+for (const v of ['1.2', '2004']) {
+  for (const sample of SAMPLES) {
+    const pkg = `${sample}${v === '1.2' ? '12' : '2004'}`;
+    test(`SCORM ${v}, ${pkg}: closed after every page and resumed, it records what its rule says`, async () => {
+      let seed = null;
+      let previous = null;
+      let pages = 0;
+      for (;;) {
+        const session = `${pkg}-visit-${pages}`;
+        const visit = await open(v, pkg, session, seed);
+        const frame = () => visit.page.frame({ url: new RegExp(`/${pkg}/(?!launch)[^/]+\\.html`) });
+        // Resumed where the learner left, then on to the next page.
+        const before = previous || 'index';
+        await visit.course.locator(`body[data-page="${before}"]`).waitFor();
+        await visit.course.getByRole('link', { name: seed ? /Next/ : 'Start the course' }).click();
+        await visit.course.locator(`body[data-page]:not([data-page="${before}"])`).waitFor();
+        pages += 1;
+        const here = await frame().evaluate(() => document.body.dataset.page);
+        previous = here;
+        await answerFromKeys(frame(), true);
+        const isAssessment = await frame().evaluate(() => !!document.querySelector('[data-assessment]'));
+        if (isAssessment) {
+          await visit.course.getByRole('button', { name: 'Submit answers' }).click();
+          await visit.course.getByRole('heading', { name: 'You passed' }).waitFor();
+        } else {
+          await visit.course.locator('.course-feedback__result').first().waitFor();
+        }
+        await visit.page.close({ runBeforeUnload: true });
+        await new Promise((r) => setTimeout(r, 300));
+        const left = last(session);
+        const r = recorded(v, left);
+        assert.equal(v === '1.2' ? left.core.lesson_location : left.location, here, `${pkg}: bookmark after ${here}`);
+        assert.deepEqual(visit.errors, []);
+        if (isAssessment) {
+          if (v === '1.2') { assert.equal(r.status, 'passed', `${pkg}: ${JSON.stringify(r)}`); }
+          else { assert.deepEqual([r.completion, r.success], ['completed', 'passed'], `${pkg}: ${JSON.stringify(r)}`); }
+          assert.equal(r.raw, '100');
+          break;
+        }
+        if (v === '1.2') { assert.equal(r.status, 'incomplete', `${pkg} after ${here}: ${JSON.stringify(r)}`); }
+        else {
+          assert.equal(r.completion, 'incomplete', `${pkg} after ${here}`);
+          assert.ok(Number(r.progress) < 1, `${pkg} after ${here}: progress ${r.progress}`);
+        }
+        assert.equal(r.exit, 'suspend', `${pkg} after ${here}`);
+        seed = resumeSeed(v, left);
+        assert.ok(pages < 20, 'the course ends');
+      }
+      assert.ok(pages >= 4, `${pkg}: ${pages} pages`);
+    });
+  }
+}
 
 test('without an LMS the package runs in preview mode', async () => {
   const page = await lms.newPage();

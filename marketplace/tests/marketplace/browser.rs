@@ -11,7 +11,9 @@ use marketplace::app;
 use crate::support::TestApp;
 
 fn workspace_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
 }
 
 fn missing() -> Option<String> {
@@ -19,7 +21,10 @@ fn missing() -> Option<String> {
     if Command::new("node").arg("--version").output().is_err() {
         return Some("node is not installed".into());
     }
-    if !workspace_root().join("node_modules/playwright-core").exists() {
+    if !workspace_root()
+        .join("node_modules/playwright-core")
+        .exists()
+    {
         return Some("node_modules is missing: run `npm ci` at the workspace root".into());
     }
     if !Path::new(&chromium).exists() {
@@ -31,7 +36,10 @@ fn missing() -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_in_headless_chromium() {
     if let Some(why) = missing() {
-        assert!(std::env::var("CI").is_err(), "browser tests cannot run in CI: {why}");
+        assert!(
+            std::env::var("CI").is_err(),
+            "browser tests cannot run in CI: {why}"
+        );
         eprintln!("SKIPPED browser tests: {why}");
         return;
     }
@@ -60,7 +68,11 @@ async fn portal_in_headless_chromium() {
     .unwrap();
     let _ = stop.send(());
     server.await.unwrap().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "browser tests failed:\n{text}");
     eprintln!("{text}");
 }

@@ -2,6 +2,7 @@
 //! address (counted in the database, so every instance sees the same counts), sessions
 //! with a new id at every sign-in, signing out here or everywhere, and the account page.
 
+mod links;
 pub mod secrets;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ pub fn routes(r: &mut Routes) {
         post(sign_out_everywhere),
     );
     r.add("/account", Access::SignedIn, get(account));
+    links::routes(r);
 }
 
 /// The address a request came from, for throttling ("unknown" when the server was not
@@ -168,32 +170,62 @@ async fn sign_in(
         }
     };
     state.store.clear_failures(&account_key).await?;
-    // A new session id at every sign-in: a session id planted before sign-in is useless.
-    if let Some(old) = &viewer.session_hash {
-        state.store.end_session(old).await?;
-    }
-    let token = secrets::random_token();
-    let lifetime = i64::from(s.session_hours) * 3600;
-    state
-        .store
-        .create_session(
-            &secrets::token_hash(&token),
-            user.id,
-            &secrets::random_token(),
-            lifetime,
-        )
-        .await?;
+    let cookie = start_session(&state, viewer.session_hash.as_deref(), user.id).await?;
     state
         .store
         .audit(None, Some(user.id), "signed in", "")
         .await?;
     tracing::info!(user = user.id, "signed in");
     let mut response = Redirect::to(&next).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, s.secure_cookies, None),
-    );
+    response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
+}
+
+/// Starts a session for `user_id`, ending the one the browser had (a session id planted
+/// before sign-in is useless), and returns its cookie.
+pub(crate) async fn start_session(
+    state: &AppState,
+    old: Option<&str>,
+    user_id: i64,
+) -> web::Result<axum::http::HeaderValue> {
+    if let Some(old) = old {
+        state.store.end_session(old).await?;
+    }
+    let token = secrets::random_token();
+    let lifetime = i64::from(state.settings.session_hours) * 3600;
+    state
+        .store
+        .create_session(
+            &secrets::token_hash(&token),
+            user_id,
+            &secrets::random_token(),
+            lifetime,
+        )
+        .await?;
+    Ok(set_cookie(
+        SESSION_COOKIE,
+        &token,
+        state.settings.secure_cookies,
+        None,
+    ))
+}
+
+/// The address links in e-mails start with: the configured public address, or the
+/// one this request came to.
+pub(crate) fn link_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let configured = state.settings.public_url.trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
 }
 
 #[derive(Deserialize)]

@@ -36,6 +36,11 @@ pub fn routes(r: &mut Routes) {
         get(members),
     );
     r.add("/o/{slug}/admin/audit", Access::Organisation, get(audit));
+    r.add(
+        "/o/{slug}/admin/invite",
+        Access::Organisation,
+        get(invite_page).post(invite),
+    );
     r.add("/platform/outbox", Access::Platform, get(outbox));
 }
 
@@ -374,6 +379,156 @@ async fn members(
         Some(&org),
         serde_json::json!({ "members": members }),
     )
+}
+
+/// How long an invitation link works.
+const INVITATION_SECS: i64 = 14 * 24 * 3600;
+
+/// The roles an organisation's administrators can give.
+fn grantable() -> impl Iterator<Item = Role> {
+    Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| *r != Role::PlatformAdmin)
+}
+
+fn invite_view(
+    viewer: &Viewer,
+    org: &Organisation,
+    email: &str,
+    checked: &[Role],
+    sent: Option<&str>,
+    errors: Vec<FieldError>,
+) -> web::Result<Response> {
+    let roles: Vec<serde_json::Value> = grantable()
+        .map(|r| serde_json::json!({ "value": r.as_str(), "label": r.label(), "checked": checked.contains(&r) }))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = templates().page(
+        "invite.html",
+        "Invite people",
+        viewer,
+        Some(org),
+        serde_json::json!({ "email": email, "roles": roles, "sent": sent, "errors": errors }),
+    )?;
+    Ok((status, page).into_response())
+}
+
+#[derive(Deserialize)]
+struct Sent {
+    sent: Option<String>,
+}
+
+async fn invite_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<Sent>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/invite")).await?;
+    invite_view(
+        &viewer,
+        &org,
+        "",
+        &[Role::Learner],
+        q.sent.as_deref(),
+        Vec::new(),
+    )
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    let me = admin(&state, &viewer, &org, &format!("/o/{slug}/admin/invite")).await?;
+    let (mut csrf, mut email, mut roles, mut errors) =
+        (String::new(), String::new(), Vec::new(), Vec::new());
+    for (k, v) in form_urlencoded::parse(&body) {
+        match &*k {
+            "csrf" => csrf = v.into_owned(),
+            "email" => email = v.trim().to_string(),
+            "role" => match v.parse::<Role>() {
+                Ok(r) if grantable().any(|g| g == r) => roles.push(r),
+                _ => errors.push(FieldError {
+                    field: "role",
+                    message: format!("`{v}` is not a role you can give"),
+                }),
+            },
+            _ => {}
+        }
+    }
+    check_csrf(&viewer, &csrf)?;
+    let normal = crate::model::normalise_email(&email);
+    if normal.is_none() {
+        errors.push(FieldError {
+            field: "email",
+            message: "Enter an email address in the correct format, like name@example.nhs.uk"
+                .into(),
+        });
+    }
+    if roles.is_empty() {
+        errors.push(FieldError {
+            field: "role",
+            message: "Select at least one role".into(),
+        });
+    }
+    let Some(email) = normal.filter(|_| errors.is_empty()) else {
+        return invite_view(&viewer, &org, &email, &roles, None, errors);
+    };
+    let token = crate::accounts::secrets::random_token();
+    state
+        .store
+        .create_invitation(
+            org.id,
+            &email,
+            &roles,
+            &crate::accounts::secrets::token_hash(&token),
+            me.user.id,
+            INVITATION_SECS,
+        )
+        .await?;
+    let link = format!(
+        "{}/invitations/{token}",
+        crate::accounts::link_base(&state, &headers)
+    );
+    let labels: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+    state
+        .store
+        .queue_mail(
+            &email,
+            &format!("You are invited to join {} on the NHS learning portal", org.name),
+            &format!(
+                "Hello,\n\n{} has invited you to join {} on the NHS learning portal as {}.\n\nTo accept, open this link within 14 days:\n\n{link}\n\nIf you were not expecting this, you can ignore this e-mail.\n",
+                me.user.name,
+                org.name,
+                labels.join(", ")
+            ),
+        )
+        .await?;
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    state
+        .store
+        .audit(
+            Some(org.id),
+            Some(me.user.id),
+            "invited",
+            &format!("{email} as {}", names.join(", ")),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/o/{slug}/admin/invite?sent={}",
+        percent_encoding::utf8_percent_encode(&email, percent_encoding::NON_ALPHANUMERIC)
+    ))
+    .into_response())
 }
 
 fn when(at: i64) -> String {

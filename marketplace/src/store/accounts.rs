@@ -282,3 +282,15 @@ impl Store {
         .await?))
     }
 }
+
+impl Store {
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = on_pool!(self, p => sqlx::query_as(
+            "SELECT id, email, name, password_hash FROM users WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await?);
+        Ok(row.map(User::from))
+    }
+}

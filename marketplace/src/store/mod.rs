@@ -7,6 +7,7 @@
 //! pool is configured, so each method is written once.
 
 mod accounts;
+mod links;
 mod orgs;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{ApiToken, OutboxMessage, SessionUser};
+pub use links::Invitation;
 pub use orgs::AuditEntry;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

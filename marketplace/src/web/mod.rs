@@ -43,6 +43,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../templates/audit.html")),
     ("outbox.html", include_str!("../../templates/outbox.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("invite.html", include_str!("../../templates/invite.html")),
+    (
+        "invitation.html",
+        include_str!("../../templates/invitation.html"),
+    ),
+    ("forgot.html", include_str!("../../templates/forgot.html")),
+    ("reset.html", include_str!("../../templates/reset.html")),
 ];
 
 /// The NHS theme's stylesheet, shared with the courses, and the portal's own.

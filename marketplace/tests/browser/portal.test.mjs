@@ -92,12 +92,42 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await page.goto(`${BASE}/o/northshire-teaching/admin/audit`);
   assert.match(await page.locator('table').textContent(), /changed branding/);
   await axe(page, 'audit log');
+  await page.goto(`${BASE}/o/northshire-teaching/admin/invite`);
+  await axe(page, 'invite');
+  await page.getByLabel('Email address').fill('new.starter@northshire.example');
+  await page.getByLabel('Coach').check();
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await page.getByText('Invitation sent to new.starter@northshire.example').waitFor();
+  await axe(page, 'invite, sent');
   await page.goto(`${BASE}/no/such/page`);
   await axe(page, 'not found');
 
   await page.goto(`${BASE}/account`);
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('link', { name: 'Sign in' }).waitFor();
+  await page.goto(`${BASE}/forgot-password`);
+  await axe(page, 'forgotten password');
+  await page.getByLabel('Email address').fill(ADMIN.email);
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
+
+  // The platform administrator reads the outbox, and the invitation's link works.
+  await page.goto(`${BASE}/sign-in`);
+  await page.getByLabel('Email address').fill('admin@portal.example');
+  await page.getByLabel('Password').fill('saffron tide harbour');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.goto(`${BASE}/platform/outbox`);
+  await axe(page, 'outbox');
+  const mail = await page.locator('.portal-mail').allTextContents();
+  const link = mail.join('\n').match(/http:\/\/\S+\/invitations\/\S+/)[0];
+  await page.goto(`${BASE}/account`);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.goto(link);
+  await axe(page, 'invitation');
+  await page.getByLabel('Your full name').fill('Nia Starter');
+  await page.getByLabel('Create a password').fill('orchid lantern ferry');
+  await page.getByRole('button', { name: 'Create account and join' }).click();
+  await page.getByText('You are a member of Northshire').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -470,3 +470,187 @@ async fn the_service_runs_the_same_on_postgres() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The link in the newest e-mail to `to`, from the outbox.
+async fn mailed_link(app: &TestApp, to: &str) -> String {
+    let mail = app
+        .store
+        .outbox(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.recipient == to)
+        .expect("an e-mail");
+    let at = mail.body.find("http://").expect("a link");
+    let link = mail.body[at..].split_whitespace().next().unwrap();
+    link.split_once("://")
+        .unwrap()
+        .1
+        .split_once('/')
+        .map(|(_, p)| format!("/{p}"))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn people_join_by_invitation() {
+    let app = TestApp::demo().await;
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let page = "/o/northshire-teaching/admin/invite";
+    let bad = admin
+        .submit(page, page, &[("email", "not-an-address")])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("correct format") && bad.body.contains("Select at least one role"),
+        "{}",
+        bad.body
+    );
+    let forged = admin
+        .submit(
+            page,
+            page,
+            &[("email", "x@nhs.example"), ("role", "platform-admin")],
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::BAD_REQUEST,
+        "no one grants platform administration here"
+    );
+    let sent = admin
+        .submit(
+            page,
+            page,
+            &[
+                ("email", "New.Starter@NHS.example"),
+                ("role", "learner"),
+                ("role", "coach"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let link = mailed_link(&app, "new.starter@nhs.example").await;
+    assert!(link.starts_with("/invitations/"), "{link}");
+
+    let mut newcomer = app.client();
+    let offer = newcomer.get(&link).await;
+    assert!(
+        offer.body.contains("Create your account") && offer.body.contains("Coach"),
+        "{}",
+        offer.body
+    );
+    let weak = newcomer
+        .submit(
+            &link,
+            &link,
+            &[("name", "Nia Starter"), ("password", "password123")],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+    let joined = newcomer
+        .submit(
+            &link,
+            &link,
+            &[
+                ("name", "Nia Starter"),
+                ("password", "orchid lantern ferry"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (joined.status, joined.location()),
+        (StatusCode::SEE_OTHER, "/o/northshire-teaching/")
+    );
+    let account = newcomer.get("/account").await;
+    assert!(
+        account.body.contains("Nia Starter") && account.body.contains("Coach, Learner"),
+        "{}",
+        account.body
+    );
+    assert!(
+        newcomer
+            .get(&link)
+            .await
+            .body
+            .contains("expired or been used"),
+        "the link works once"
+    );
+    let audit = admin.get("/o/northshire-teaching/admin/audit").await;
+    assert!(audit.body.contains("invited") && audit.body.contains("joined by invitation"));
+
+    // Someone with an account joins with it, signed in as themselves.
+    let mut dales = app.signed_in(DALESFIELD_ADMIN.0, DALESFIELD_ADMIN.1).await;
+    let page = "/o/dalesfield-community/admin/invite";
+    dales
+        .submit(page, page, &[("email", NURSE.0), ("role", "learner")])
+        .await;
+    let link = mailed_link(&app, NURSE.0).await;
+    let mut stranger = app
+        .signed_in("porter@northshire.example", "hazel orbit thimble")
+        .await;
+    assert_eq!(
+        stranger.submit(&link, &link, &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut nurse = app.signed_in(NURSE.0, NURSE.1).await;
+    let r = nurse.submit(&link, &link, &[]).await;
+    assert_eq!(r.location(), "/o/dalesfield-community/");
+    assert!(nurse.get("/account").await.body.contains("Dalesfield"));
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_e_mail() {
+    let app = TestApp::demo().await;
+    let mut elsewhere = app.signed_in(NURSE.0, NURSE.1).await;
+    let mut c = app.client();
+    let asked = c
+        .submit(
+            "/forgot-password",
+            "/forgot-password",
+            &[("email", "nobody@nhs.example")],
+        )
+        .await;
+    assert!(asked.body.contains("Check your e-mail"));
+    assert!(
+        app.store.outbox(10).await.unwrap().is_empty(),
+        "no mail for an unknown address"
+    );
+    let asked = c
+        .submit(
+            "/forgot-password",
+            "/forgot-password",
+            &[("email", NURSE.0)],
+        )
+        .await;
+    assert!(asked.body.contains("Check your e-mail"), "the same answer");
+    let link = mailed_link(&app, NURSE.0).await;
+    assert!(link.starts_with("/reset-password/"));
+    let weak = c
+        .submit(&link, &link, &[("password", "aaaaaaaaaaaa")])
+        .await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+    let done = c
+        .submit(&link, &link, &[("password", "walnut signal harbour")])
+        .await;
+    assert_eq!(
+        (done.status, done.location()),
+        (StatusCode::SEE_OTHER, "/sign-in")
+    );
+    assert_eq!(
+        elsewhere.get("/account").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out everywhere"
+    );
+    assert_eq!(
+        app.client().sign_in(NURSE.0, NURSE.1).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.client()
+            .sign_in(NURSE.0, "walnut signal harbour")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(c.get(&link).await.body.contains("expired or been used"));
+}

@@ -51,6 +51,23 @@ enum Command {
     /// API tokens for scripts and HR systems.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Staff lists from HR.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Import a staff CSV into an organisation (see the import page for the columns).
+    Import {
+        #[arg(long)]
+        org: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// Say what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -197,6 +214,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{user} is now {} in {org}", names.join(", "));
             }
             Ok(())
+        }
+        Command::Staff(StaffCommand::Import { org, file, dry_run }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let organisation = store
+                .org_by_slug(&org)
+                .await?
+                .ok_or_else(|| ops::OpsError::NoOrg(org.clone()))?;
+            let base = if settings.public_url.is_empty() {
+                "http://localhost:8080".to_string()
+            } else {
+                settings.public_url.trim_end_matches('/').to_string()
+            };
+            let report = marketplace::orgs::staff::import(
+                &store,
+                &organisation,
+                &bytes,
+                !dry_run,
+                None,
+                &base,
+            )
+            .await?;
+            for r in &report.rows {
+                println!(
+                    "line {:>5}  {:<40} {:<10} {}",
+                    r.line,
+                    r.email,
+                    serde_json::to_value(&r.outcome)?.as_str().unwrap_or(""),
+                    r.detail
+                );
+            }
+            println!(
+                "{}{} created, {} joined, {} updated, {} unchanged, {} rows with problems",
+                if dry_run {
+                    "dry run, nothing changed: "
+                } else {
+                    ""
+                },
+                report.created,
+                report.joined,
+                report.updated,
+                report.unchanged,
+                report.errors
+            );
+            store.close().await;
+            return Ok(if report.errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
         }
         Command::Token(TokenCommand::Create { org, user, scopes }) => {
             let token = ops::create_token(&store, &org, &user, &scopes).await?;

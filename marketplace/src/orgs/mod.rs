@@ -3,6 +3,8 @@
 //! manage: branding, members and the audit log. Every page that shows an organisation's
 //! own data checks the viewer's roles in that organisation first.
 
+pub mod staff;
+
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -36,6 +38,11 @@ pub fn routes(r: &mut Routes) {
         get(members),
     );
     r.add("/o/{slug}/admin/audit", Access::Organisation, get(audit));
+    r.add(
+        "/o/{slug}/admin/staff",
+        Access::Organisation,
+        get(staff_page).post(staff_import),
+    );
     r.add(
         "/o/{slug}/admin/invite",
         Access::Organisation,
@@ -379,6 +386,101 @@ async fn members(
         Some(&org),
         serde_json::json!({ "members": members }),
     )
+}
+
+async fn staff_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/staff")).await?;
+    templates().page(
+        "staff.html",
+        "Import staff",
+        &viewer,
+        Some(&org),
+        serde_json::json!({}),
+    )
+}
+
+async fn staff_import(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+    request: axum::extract::Request,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    let me = admin(&state, &viewer, &org, &format!("/o/{slug}/admin/staff")).await?;
+    // Read only once the viewer may: a stranger learns nothing from how the upload fails.
+    let mut form =
+        <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(request, &())
+            .await
+            .map_err(|e| {
+                Error::BadRequest(format!(
+                    "Upload the file with the form on this page ({})",
+                    e.body_text()
+                ))
+            })?;
+    let (mut csrf, mut mode, mut csv) = (String::new(), String::new(), Vec::new());
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        Error::BadRequest(format!("The upload could not be read: {}", e.body_text()))
+    };
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or("") {
+            "csrf" => csrf = field.text().await.map_err(unreadable)?,
+            "mode" => mode = field.text().await.map_err(unreadable)?,
+            "file" | "csv" => {
+                let bytes = field.bytes().await.map_err(unreadable)?;
+                if !bytes.is_empty() {
+                    csv = bytes.to_vec();
+                }
+            }
+            _ => {}
+        }
+    }
+    check_csrf(&viewer, &csrf)?;
+    let again = |error: String| -> web::Result<Response> {
+        let page = templates().page(
+            "staff.html",
+            "Error: Import staff",
+            &viewer,
+            Some(&org),
+            serde_json::json!({ "error": error }),
+        )?;
+        Ok((StatusCode::BAD_REQUEST, page).into_response())
+    };
+    if csv.is_empty() {
+        return again("Select a CSV file".into());
+    }
+    let Ok(text) = String::from_utf8(csv) else {
+        return again(
+            "The file is not UTF-8 text: save it from your spreadsheet as \"CSV UTF-8\"".into(),
+        );
+    };
+    let apply = mode == "import";
+    let base = crate::accounts::link_base(&state, &headers);
+    match staff::import(
+        &state.store,
+        &org,
+        text.as_bytes(),
+        apply,
+        Some(me.user.id),
+        &base,
+    )
+    .await
+    {
+        Ok(report) => templates().page(
+            "staff.html",
+            "Import staff",
+            &viewer,
+            Some(&org),
+            serde_json::json!({ "report": report, "csv": text }),
+        ),
+        Err(staff::ImportError::File(message)) => again(message),
+        Err(staff::ImportError::Store(e)) => Err(e.into()),
+    }
 }
 
 /// How long an invitation link works.

@@ -291,3 +291,98 @@ impl Store {
         Ok(n > 0)
     }
 }
+
+/// What an organisation knows of a member from HR: employee number, job role,
+/// department, line manager and start date.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct StaffDetails {
+    pub employee_number: Option<String>,
+    pub job_role: Option<String>,
+    pub department_id: Option<i64>,
+    pub line_manager_id: Option<i64>,
+    pub start_date: Option<String>,
+}
+
+impl Store {
+    /// The department called `name` under `parent` in `org_id`, made if it is new.
+    /// Names are unique within an organisation.
+    pub async fn department(
+        &self,
+        org_id: i64,
+        name: &str,
+        parent: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let found: Option<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM departments WHERE org_id = $1 AND name = $2"
+        )
+        .bind(org_id)
+        .bind(name)
+        .fetch_optional(p)
+        .await?);
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        Ok(on_pool!(self, p => sqlx::query_scalar(
+            "INSERT INTO departments (org_id, name, parent_id) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id, name) DO UPDATE SET name = excluded.name RETURNING id"
+        )
+        .bind(org_id)
+        .bind(name)
+        .bind(parent)
+        .fetch_one(p)
+        .await?))
+    }
+
+    /// The id of the department called `name`, if there is one.
+    pub async fn find_department(
+        &self,
+        org_id: i64,
+        name: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(on_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM departments WHERE org_id = $1 AND name = $2"
+        )
+        .bind(org_id)
+        .bind(name)
+        .fetch_optional(p)
+        .await?))
+    }
+
+    /// A member's HR details, or `None` when not a member.
+    pub async fn staff_details(
+        &self,
+        org_id: i64,
+        user_id: i64,
+    ) -> Result<Option<StaffDetails>, StoreError> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT employee_number, job_role, department_id, line_manager_id, start_date FROM members WHERE org_id = $1 AND user_id = $2"
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_optional(p)
+        .await?))
+    }
+
+    /// Replaces a member's HR details.
+    pub async fn set_staff_details(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        d: &StaffDetails,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => sqlx::query(
+            "UPDATE members SET employee_number = $1, job_role = $2, department_id = $3, line_manager_id = $4, start_date = $5 WHERE org_id = $6 AND user_id = $7"
+        )
+        .bind(&d.employee_number)
+        .bind(&d.job_role)
+        .bind(d.department_id)
+        .bind(d.line_manager_id)
+        .bind(&d.start_date)
+        .bind(org_id)
+        .bind(user_id)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+}

@@ -50,6 +50,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("forgot.html", include_str!("../../templates/forgot.html")),
     ("reset.html", include_str!("../../templates/reset.html")),
+    ("staff.html", include_str!("../../templates/staff.html")),
 ];
 
 /// The NHS theme's stylesheet, shared with the courses, and the portal's own.

@@ -99,6 +99,17 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await page.getByRole('button', { name: 'Send invitation' }).click();
   await page.getByText('Invitation sent to new.starter@northshire.example').waitFor();
   await axe(page, 'invite, sent');
+  await page.goto(`${BASE}/o/northshire-teaching/admin/staff`);
+  await axe(page, 'staff import');
+  await page.getByLabel('Staff list (CSV)').setInputFiles({
+    name: 'staff.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('name,email,department\nOwen Price,owen@northshire.example,Surgery > Ward 7\nNo Address,,\n'),
+  });
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await page.getByRole('heading', { name: 'Check the changes before importing' }).waitFor();
+  await axe(page, 'staff import, preview');
+  await page.getByRole('button', { name: 'Import these changes' }).click();
+  await page.getByRole('heading', { name: 'Import finished' }).waitFor();
   await page.goto(`${BASE}/no/such/page`);
   await axe(page, 'not found');
 

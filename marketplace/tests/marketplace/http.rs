@@ -654,3 +654,74 @@ async fn a_forgotten_password_is_reset_by_e_mail() {
     );
     assert!(c.get(&link).await.body.contains("expired or been used"));
 }
+
+#[tokio::test]
+async fn an_administrator_uploads_a_staff_list_previews_it_then_imports_it() {
+    let app = TestApp::demo().await;
+    let mut admin = app.signed_in(DALESFIELD_ADMIN.0, DALESFIELD_ADMIN.1).await;
+    let page = "/o/dalesfield-community/admin/staff";
+    let csrf = admin.get(page).await.csrf();
+    let file = b"Name,E-mail address,Job title,Ward\nOwen Price,owen@dalesfield.example,District nurse,Community > North team\nbad row,,,\n";
+    let preview = admin
+        .upload(
+            page,
+            &[("csrf", &csrf), ("mode", "preview")],
+            ("file", "staff.csv", file),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(
+        preview.body.contains("Check the changes before importing")
+            && preview.body.contains("owen@dalesfield.example")
+    );
+    assert!(
+        preview.body.contains("1 new") && preview.body.contains("1 with problems"),
+        "{}",
+        preview.body
+    );
+    assert!(
+        app.store
+            .user_by_email("owen@dalesfield.example")
+            .await
+            .unwrap()
+            .is_none(),
+        "a preview changes nothing"
+    );
+    let csrf = preview.csrf();
+    let text = std::str::from_utf8(file).unwrap();
+    let done = admin
+        .upload(
+            page,
+            &[("csrf", &csrf), ("mode", "import")],
+            ("csv", "", text.as_bytes()),
+        )
+        .await;
+    assert!(done.body.contains("Import finished"), "{}", done.body);
+    let members = admin.get("/o/dalesfield-community/admin/members").await;
+    assert!(members.body.contains("Owen Price"));
+    // Without the CSRF token, or as another organisation's administrator: refused.
+    let r = admin
+        .upload(page, &[("mode", "import")], ("file", "staff.csv", file))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut other = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let csrf = other.get("/account").await.csrf();
+    let r = other
+        .upload(
+            page,
+            &[("csrf", &csrf), ("mode", "import")],
+            ("file", "staff.csv", file),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let csrf = admin.get(page).await.csrf();
+    let bad = admin
+        .upload(
+            page,
+            &[("csrf", &csrf), ("mode", "preview")],
+            ("file", "x.csv", b"\xff\xfe\x00"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("not UTF-8"));
+}

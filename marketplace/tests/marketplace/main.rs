@@ -5,5 +5,6 @@
 mod browser;
 mod cli;
 mod http;
+mod staff;
 mod store;
 mod support;

@@ -64,6 +64,8 @@ pub enum Access {
     Organisation,
     /// The platform's administrators.
     Platform,
+    /// The JSON API: a bearer token of the organisation in `{slug}`, with a scope.
+    Api,
 }
 
 /// The router being built, and the table of its routes.
@@ -102,6 +104,7 @@ fn page_routes() -> Routes {
     let mut r = Routes::new();
     crate::orgs::routes(&mut r);
     crate::accounts::routes(&mut r);
+    crate::api::routes(&mut r);
     r
 }
 

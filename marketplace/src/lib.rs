@@ -8,11 +8,13 @@
 //! - [`accounts`]: signing in and out, sessions, throttling, passwords and tokens.
 //! - [`orgs`]: the home page, each organisation's sub-site and its administration.
 //! - [`web`]: templates, the page error type, the viewer and CSRF protection.
+//! - [`api`]: the JSON API under `/api/v1/`, its tokens, problem details and OpenAPI.
 //! - [`app`]: the router and serving it with graceful shutdown.
 //! - [`ops`]: what operators run from a shell: creating organisations, people,
 //!   memberships and API tokens, and the demo's data.
 
 pub mod accounts;
+pub mod api;
 pub mod app;
 pub mod model;
 pub mod ops;

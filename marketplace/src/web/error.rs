@@ -33,10 +33,16 @@ pub enum Error {
 impl Error {
     /// Logs `e` under a new reference and returns the error that shows only it.
     pub fn internal(e: impl std::fmt::Display) -> Self {
-        let reference = crate::accounts::secrets::random_token()[..10].to_string();
-        tracing::error!(reference = %reference, error = %e, "internal error");
-        Error::Internal(reference)
+        Error::Internal(log_internal(e))
     }
+}
+
+/// Logs an internal error under a new reference, and returns the reference: the only
+/// thing about it that a response may show.
+pub fn log_internal(e: impl std::fmt::Display) -> String {
+    let reference = crate::accounts::secrets::random_token()[..10].to_string();
+    tracing::error!(reference = %reference, error = %e, "internal error");
+    reference
 }
 
 impl From<StoreError> for Error {

@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, log_internal};
 pub use viewer::{Viewer, check_csrf, csrf_cookie_layer};
 
 /// The cookies' names and flags.

@@ -2,6 +2,7 @@
 //! PostgreSQL (when `TEST_DATABASE_URL` names one; CI always does), every route over
 //! HTTP in-process, and the binary's commands.
 
+mod api;
 mod browser;
 mod cli;
 mod http;

@@ -1,0 +1,252 @@
+//! The JSON API under `/api/v1/`, for scripts and HR systems: bearer tokens that each
+//! belong to one organisation and carry scopes (issued with `marketplace token create`),
+//! errors as problem details (RFC 9457), and the OpenAPI document that describes it.
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::secrets::token_hash;
+use crate::app::{Access, AppState, Routes};
+use crate::model::Organisation;
+use crate::store::{ApiToken, StoreError};
+
+pub fn routes(r: &mut Routes) {
+    r.add("/api/v1/openapi.json", Access::Public, get(openapi));
+    r.add("/api/v1/orgs/{slug}", Access::Api, get(organisation));
+    r.add("/api/v1/orgs/{slug}/members", Access::Api, get(members));
+    r.add("/api/v1/orgs/{slug}/staff", Access::Api, post(import_staff));
+}
+
+/// An API error, as `application/problem+json`.
+#[derive(Debug)]
+pub struct Problem {
+    status: StatusCode,
+    title: &'static str,
+    detail: String,
+}
+
+impl Problem {
+    fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => {
+                Problem::new(StatusCode::NOT_FOUND, "Not found", "No such resource")
+            }
+            StoreError::Conflict(what) => Problem::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("That {what} is already taken"),
+            ),
+            other => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                format!(
+                    "Something went wrong; quote reference {} to support",
+                    crate::web::log_internal(other)
+                ),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        let mut r = (self.status, body.to_string()).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        r
+    }
+}
+
+/// The caller: a live bearer token.
+pub struct Caller(pub ApiToken);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "Unauthorised",
+                    "Send an API token: Authorization: Bearer mkt_…",
+                )
+            })?;
+        match state.store.token(&token_hash(token)).await? {
+            Some(t) => Ok(Caller(t)),
+            None => Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorised",
+                "The API token is not valid, or has been revoked",
+            )),
+        }
+    }
+}
+
+impl Caller {
+    /// The caller's own organisation, when `slug` is it and the token has `scope`.
+    fn org(&self, slug: &str, scope: &str) -> Result<&Organisation, Problem> {
+        if self.0.org.slug != slug {
+            // Another organisation's existence is not confirmed or denied.
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "No such organisation for this token",
+            ));
+        }
+        if !self.0.scopes.iter().any(|s| s == scope) {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!("This token lacks the `{scope}` scope"),
+            ));
+        }
+        Ok(&self.0.org)
+    }
+}
+
+async fn organisation(caller: Caller, Path(slug): Path<String>) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "org:read")?;
+    Ok(axum::Json(org).into_response())
+}
+
+#[derive(Serialize)]
+struct Member {
+    email: String,
+    name: String,
+    roles: Vec<crate::model::Role>,
+    employee_number: Option<String>,
+    job_role: Option<String>,
+    start_date: Option<String>,
+}
+
+async fn members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "members:read")?;
+    let mut out = Vec::new();
+    for (user, roles) in state.store.members(org.id).await? {
+        let d = state
+            .store
+            .staff_details(org.id, user.id)
+            .await?
+            .unwrap_or_default();
+        out.push(Member {
+            email: user.email,
+            name: user.name,
+            roles,
+            employee_number: d.employee_number,
+            job_role: d.job_role,
+            start_date: d.start_date,
+        });
+    }
+    Ok(axum::Json(serde_json::json!({ "members": out })).into_response())
+}
+
+#[derive(Deserialize)]
+struct DryRun {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn import_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Query(q): Query<DryRun>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "members:write")?.clone();
+    let base = crate::accounts::link_base(&state, &headers);
+    match crate::orgs::staff::import(
+        &state.store,
+        &org,
+        &body,
+        !q.dry_run,
+        Some(caller.0.user_id),
+        &base,
+    )
+    .await
+    {
+        Ok(report) => Ok(axum::Json(report).into_response()),
+        Err(crate::orgs::staff::ImportError::File(m)) => Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The file cannot be imported",
+            m,
+        )),
+        Err(crate::orgs::staff::ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// The OpenAPI document: what each route takes and returns.
+async fn openapi() -> Response {
+    axum::Json(document()).into_response()
+}
+
+/// The OpenAPI 3.1 description of the API.
+pub fn document() -> serde_json::Value {
+    let problem = serde_json::json!({ "$ref": "#/components/responses/Problem" });
+    let slug = serde_json::json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string" } });
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": { "title": "NHS learning portal API", "version": "1" },
+        "components": {
+            "securitySchemes": { "token": { "type": "http", "scheme": "bearer", "description": "An API token from `marketplace token create`; it belongs to one organisation and carries scopes." } },
+            "responses": { "Problem": { "description": "A problem (RFC 9457)", "content": { "application/problem+json": { "schema": { "type": "object", "properties": { "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" } } } } } } }
+        },
+        "security": [{ "token": [] }],
+        "paths": {
+            "/api/v1/orgs/{slug}": { "get": {
+                "summary": "The organisation (scope org:read)", "parameters": [slug],
+                "responses": { "200": { "description": "The organisation and its branding" }, "401": problem, "403": problem, "404": problem }
+            } },
+            "/api/v1/orgs/{slug}/members": { "get": {
+                "summary": "Its members, their roles and HR details (scope members:read)", "parameters": [slug],
+                "responses": { "200": { "description": "{ members: [...] }" }, "401": problem, "403": problem, "404": problem }
+            } },
+            "/api/v1/orgs/{slug}/staff": { "post": {
+                "summary": "Import a staff CSV (scope members:write); ?dry_run=true only reports", "parameters": [slug, { "name": "dry_run", "in": "query", "schema": { "type": "boolean" } }],
+                "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } },
+                "responses": { "200": { "description": "The report: a line per row" }, "401": problem, "403": problem, "404": problem, "422": problem }
+            } },
+            "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
+        }
+    })
+}

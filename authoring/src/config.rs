@@ -67,18 +67,9 @@ pub struct ThemeConfig {
     pub organisation: Option<String>,
 }
 
-/// When a learner has completed the course.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum CompletionRule {
-    /// Every page has been viewed.
-    #[default]
-    AllPages,
-    /// The assessment has been passed.
-    Assessment,
-    /// Both of the above.
-    Both,
-}
+/// When a learner has completed the course: the packager's rule, which decides what
+/// the manifests declare.
+pub use packager::CompletionRule;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]

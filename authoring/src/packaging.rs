@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use packager::{Format, PackageMeta};
 
-use crate::config::CompletionRule;
 use crate::diagnostics::Diagnostics;
 use crate::site::{self, BuildError, BuildOptions, Prepared};
 use crate::source::LessonKind;
@@ -59,11 +58,7 @@ pub fn meta(p: &Prepared) -> PackageMeta {
         summary: c.summary.clone(),
         author: c.governance.author.clone(),
         pass_mark: assessment.map(|a| a.pass_mark.unwrap_or(c.completion.pass_mark)),
-        rule: match c.completion.rule {
-            CompletionRule::AllPages => packager::CompletionRule::AllPages,
-            CompletionRule::Assessment => packager::CompletionRule::Assessment,
-            CompletionRule::Both => packager::CompletionRule::Both,
-        },
+        rule: c.completion.rule,
         commit: p.commit.clone(),
         worst_case_suspend_chars: p.worst_case_state_chars,
         size_budget_kb: c.package.size_budget_kb,

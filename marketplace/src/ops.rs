@@ -67,11 +67,9 @@ pub async fn create_user(
             if let Some(problem) = secrets::password_problem(p, &email, name) {
                 return Err(OpsError::Invalid(problem));
             }
-            let (p, kib) = (p.to_string(), settings.argon2_memory_kib);
             Some(
-                tokio::task::spawn_blocking(move || secrets::hash_password(&p, kib))
+                secrets::hash_password_in_background(p, settings.argon2_memory_kib)
                     .await
-                    .map_err(|e| OpsError::Invalid(e.to_string()))?
                     .map_err(OpsError::Invalid)?,
             )
         }

@@ -51,7 +51,7 @@ impl Format {
 /// When a learner has completed a course: the rule decides which status an LMS records,
 /// and so what the manifest declares (a SCORM 1.2 LMS sets `passed` or `failed` from the
 /// score alone when the manifest has a mastery score).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum CompletionRule {
     /// Every page viewed; an assessment, if any, does not decide completion.

@@ -154,11 +154,10 @@ async fn accept(
     if !state.store.accept_invitation(inv.id).await? {
         return invitation_view(&state, &viewer, &token, "", Vec::new()).await;
     }
-    let (password, kib) = (form.password.clone(), state.settings.argon2_memory_kib);
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password, kib))
-        .await
-        .map_err(Error::internal)?
-        .map_err(Error::internal)?;
+    let hash =
+        secrets::hash_password_in_background(&form.password, state.settings.argon2_memory_kib)
+            .await
+            .map_err(Error::internal)?;
     let user = state
         .store
         .create_user(&inv.email, name, Some(&hash))
@@ -322,11 +321,10 @@ async fn reset(
             serde_json::json!({ "live": false }),
         );
     }
-    let (password, kib) = (form.password, state.settings.argon2_memory_kib);
-    let new_hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password, kib))
-        .await
-        .map_err(Error::internal)?
-        .map_err(Error::internal)?;
+    let new_hash =
+        secrets::hash_password_in_background(&form.password, state.settings.argon2_memory_kib)
+            .await
+            .map_err(Error::internal)?;
     state.store.set_password(user_id, &new_hash).await?;
     // Whoever knew the old password is signed out everywhere.
     state.store.end_all_sessions(user_id).await?;

@@ -44,6 +44,17 @@ pub fn hash_password(password: &str, memory_kib: u32) -> Result<String, String> 
         .map_err(|e| e.to_string())
 }
 
+/// Hashes a password on a blocking thread, so that the request's thread keeps serving.
+pub async fn hash_password_in_background(
+    password: &str,
+    memory_kib: u32,
+) -> Result<String, String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password, memory_kib))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
 /// Whether `password` matches the stored hash (using the hash's own parameters).
 pub fn verify_password(password: &str, phc: &str) -> bool {
     hasher(19 * 1024)

@@ -23,6 +23,10 @@ use crate::model::Organisation;
 /// The templates, by name.
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
+    (
+        "error_summary.html",
+        include_str!("../../templates/error_summary.html"),
+    ),
     ("home.html", include_str!("../../templates/home.html")),
     (
         "catalogue.html",

@@ -11,7 +11,6 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use crate::config::CourseConfig;
 
 /// The languages shipped complete: tag and table.
 const TABLES: &[(&str, &str)] = &[
@@ -68,12 +67,12 @@ fn matching(language: &str) -> Option<&'static str> {
 pub struct Strings(BTreeMap<String, String>);
 
 impl Strings {
-    /// The strings for `config`'s language with its `[strings]` overrides. A language
-    /// with no table gets English (`course check` warns about it).
-    pub fn for_course(config: &CourseConfig) -> Self {
-        let found = matching(&config.language);
+    /// The strings for a course in `language` with its `[strings]` `overrides`. A
+    /// language with no table gets English (`course check` warns about it).
+    pub fn for_course(language: &str, overrides: &BTreeMap<String, String>) -> Self {
+        let found = matching(language);
         let mut map = table(found.unwrap_or(FALLBACK)).clone();
-        for (k, v) in &config.strings {
+        for (k, v) in overrides {
             // Unknown keys are reported with the other unknown keys of course.toml.
             if let Some(slot) = map.get_mut(k) {
                 slot.clone_from(v);
@@ -136,17 +135,12 @@ mod tests {
 
     #[test]
     fn the_course_language_picks_the_table() {
-        let mut c = CourseConfig {
-            language: "cy".into(),
-            ..Default::default()
-        };
-        assert_eq!(Strings::for_course(&c).get("next"), "Nesaf");
-        c.language = "en-US".into();
-        assert_eq!(Strings::for_course(&c).get("next"), "Next");
+        let mut overrides = BTreeMap::new();
+        assert_eq!(Strings::for_course("cy", &overrides).get("next"), "Nesaf");
+        assert_eq!(Strings::for_course("en-US", &overrides).get("next"), "Next");
         assert!(speaks("cy-Latn-GB") && speaks("EN") && !speaks("fr-FR"));
-        c.language = "fr-FR".into();
-        c.strings.insert("next".into(), "Suivant".into());
-        let s = Strings::for_course(&c);
+        overrides.insert("next".into(), "Suivant".into());
+        let s = Strings::for_course("fr-FR", &overrides);
         assert_eq!(s.get("next"), "Suivant");
         assert_eq!(s.get("previous"), "Previous");
     }

@@ -158,7 +158,7 @@ pub fn load(
             lessons.push(lesson);
         }
     }
-    let strings = crate::i18n::Strings::for_course(&config);
+    let strings = crate::i18n::Strings::for_course(&config.language, &config.strings);
     Some(Course {
         dir: dir.to_path_buf(),
         config,

@@ -1,7 +1,6 @@
 //! The service: its state, its router, and serving it from a bound listener until a
 //! shutdown signal, so tests can bind port 0.
 
-use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -17,87 +16,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::settings::Settings;
-use crate::store::Store;
-use crate::web::{self, Templates};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub settings: Arc<Settings>,
-    /// A password hash to verify against when there is no account, so that a sign-in
-    /// with an unknown address takes as long as one with a wrong password.
-    pub decoy_hash: Arc<str>,
-}
-
-impl AppState {
-    pub fn new(store: Store, settings: Settings) -> Self {
-        let decoy = crate::accounts::secrets::decoy_hash(settings.argon2_memory_kib);
-        Self {
-            store,
-            settings: Arc::new(settings),
-            decoy_hash: decoy.into(),
-        }
-    }
-}
-
-static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
-
-/// The compiled page templates.
-pub fn templates() -> &'static Templates {
-    &TEMPLATES
-}
+pub use crate::state::{Access, AppState, Routes};
+use crate::web;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Who a route is for. Tests sweep every route of the table, so that a route added
-/// later cannot escape the checks of its kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone: the home page, a sub-site's public pages, signing in.
-    Public,
-    /// Any signed-in person, about themselves.
-    SignedIn,
-    /// An organisation's own data (`{slug}` in the path): only its members with the
-    /// right role may see or change it.
-    Organisation,
-    /// The platform's administrators.
-    Platform,
-    /// The JSON API: a bearer token of the organisation in `{slug}`, with a scope.
-    Api,
-}
-
-/// The router being built, and the table of its routes.
-pub struct Routes {
-    router: Router<AppState>,
-    table: Vec<(&'static str, Access)>,
-}
-
-impl Routes {
-    fn new() -> Self {
-        Self {
-            router: Router::new(),
-            table: Vec::new(),
-        }
-    }
-
-    /// Adds a route and records it with who it is for.
-    pub fn add(
-        &mut self,
-        path: &'static str,
-        access: Access,
-        route: axum::routing::MethodRouter<AppState>,
-    ) {
-        self.router = std::mem::take(&mut self.router).route(path, route);
-        self.table.push((path, access));
-    }
-}
 
 /// Every page route of the service and who it is for (health checks and stylesheets
 /// aside), as the router has them.
 pub fn route_table() -> Vec<(&'static str, Access)> {
-    page_routes().table
+    page_routes().into_parts().1
 }
 
 fn page_routes() -> Routes {
@@ -117,7 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/static/nhs.css", get(|| async { web::css(web::NHS_CSS) }))
         .route("/static/marketplace.css", get(|| async { web::css(web::PORTAL_CSS) }))
-        .merge(page_routes().router)
+        .merge(page_routes().into_parts().0)
         .fallback(|| async { web::Error::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -5,7 +5,9 @@
 //! - [`settings`]: defaults, then a TOML file, then `MARKETPLACE_*` variables.
 //! - [`store`]: the one storage interface, SQLite or PostgreSQL, and its migrations.
 //! - [`model`]: the domain's types (organisations, roles, people).
-//! - [`accounts`]: signing in and out, sessions, throttling, passwords and tokens.
+//! - [`secrets`]: random tokens, their stored hashes, and passwords (argon2id).
+//! - [`state`]: what handlers reach, and the table of routes with who each is for.
+//! - [`accounts`]: signing in and out, sessions, throttling, invitations and resets.
 //! - [`orgs`]: the home page, each organisation's sub-site and its administration.
 //! - [`web`]: templates, the page error type, the viewer and CSRF protection.
 //! - [`api`]: the JSON API under `/api/v1/`, its tokens, problem details and OpenAPI.
@@ -19,6 +21,8 @@ pub mod app;
 pub mod model;
 pub mod ops;
 pub mod orgs;
+pub mod secrets;
 pub mod settings;
+pub mod state;
 pub mod store;
 pub mod web;

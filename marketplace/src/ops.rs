@@ -2,8 +2,8 @@
 //! people, add members with roles, issue API tokens; and the demo's realistic data. The
 //! CLI and the demo call these; each checks its input as the pages do.
 
-use crate::accounts::secrets;
 use crate::model::{OrgKind, Organisation, Role, User, is_slug, normalise_email};
+use crate::secrets;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError};
 

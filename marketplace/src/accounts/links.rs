@@ -9,9 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::{link_base, secrets, start_session};
-use crate::app::{Access, AppState, Routes, templates};
+use super::start_session;
 use crate::model::normalise_email;
+use crate::secrets;
+use crate::state::{Access, AppState, Routes};
+use crate::web::link_base;
+use crate::web::templates;
 use crate::web::{self, Error, Viewer, check_csrf};
 
 /// How long a reset link works.

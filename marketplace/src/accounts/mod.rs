@@ -3,7 +3,6 @@
 //! with a new id at every sign-in, signing out here or everywhere, and the account page.
 
 mod links;
-pub mod secrets;
 
 use std::net::SocketAddr;
 
@@ -16,8 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::app::{Access, AppState, Routes};
 use crate::model::{Role, normalise_email};
+use crate::secrets;
+use crate::state::{Access, AppState, Routes};
 use crate::web::viewer_cookies::{SESSION_COOKIE, set_cookie};
 use crate::web::{self, Error, Viewer, check_csrf};
 
@@ -75,7 +75,7 @@ async fn sign_in_page(viewer: Viewer, Query(q): Query<Next>) -> web::Result<Resp
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
     let next = safe_next(q.next.as_deref());
-    crate::app::templates().page(
+    crate::web::templates().page(
         "sign_in.html",
         "Sign in",
         &viewer,
@@ -108,7 +108,7 @@ async fn sign_in(
     check_csrf(&viewer, &form.csrf)?;
     let next = safe_next(form.next.as_deref());
     let again = |status: StatusCode, error: &str| -> web::Result<Response> {
-        let page = crate::app::templates().page(
+        let page = crate::web::templates().page(
             "sign_in.html",
             "Sign in",
             &viewer,
@@ -210,24 +210,6 @@ pub(crate) async fn start_session(
     ))
 }
 
-/// The address links in e-mails start with: the configured public address, or the
-/// one this request came to.
-pub(crate) fn link_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    let configured = state.settings.public_url.trim_end_matches('/');
-    if !configured.is_empty() {
-        return configured.to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 #[derive(Deserialize)]
 struct CsrfForm {
     #[serde(default)]
@@ -299,7 +281,7 @@ async fn account(State(state): State<AppState>, viewer: Viewer) -> web::Result<R
             org: m.org,
         })
         .collect();
-    crate::app::templates().page(
+    crate::web::templates().page(
         "account.html",
         "Your account",
         &viewer,

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::secrets::token_hash;
-use crate::app::{Access, AppState, Routes};
 use crate::model::Organisation;
+use crate::secrets::token_hash;
+use crate::state::{Access, AppState, Routes};
 use crate::store::{ApiToken, StoreError};
 
 pub fn routes(r: &mut Routes) {
@@ -194,7 +194,7 @@ async fn import_staff(
     body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
     let org = caller.org(&slug, "members:write")?.clone();
-    let base = crate::accounts::link_base(&state, &headers);
+    let base = crate::web::link_base(&state, &headers);
     match crate::orgs::staff::import(
         &state.store,
         &org,

@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::app::{Access, AppState, Routes, templates};
 use crate::model::{Branding, Organisation, Role};
+use crate::state::{Access, AppState, Routes};
 use crate::store::SessionUser;
+use crate::web::templates;
 use crate::web::{self, Error, Viewer, check_csrf};
 
 pub fn routes(r: &mut Routes) {
@@ -460,7 +461,7 @@ async fn staff_import(
         );
     };
     let apply = mode == "import";
-    let base = crate::accounts::link_base(&state, &headers);
+    let base = crate::web::link_base(&state, &headers);
     match staff::import(
         &state.store,
         &org,
@@ -586,21 +587,21 @@ async fn invite(
     let Some(email) = normal.filter(|_| errors.is_empty()) else {
         return invite_view(&viewer, &org, &email, &roles, None, errors);
     };
-    let token = crate::accounts::secrets::random_token();
+    let token = crate::secrets::random_token();
     state
         .store
         .create_invitation(
             org.id,
             &email,
             &roles,
-            &crate::accounts::secrets::token_hash(&token),
+            &crate::secrets::token_hash(&token),
             me.user.id,
             INVITATION_SECS,
         )
         .await?;
     let link = format!(
         "{}/invitations/{token}",
-        crate::accounts::link_base(&state, &headers)
+        crate::web::link_base(&state, &headers)
     );
     let labels: Vec<&str> = roles.iter().map(|r| r.label()).collect();
     state

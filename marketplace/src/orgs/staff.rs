@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::accounts::secrets;
 use crate::model::{Organisation, Role, normalise_email};
+use crate::secrets;
 use crate::store::{StaffDetails, Store, StoreError};
 
 /// The most rows one file may hold.

@@ -2,12 +2,9 @@
 //! what happened and what to do. Internal errors are logged with a reference that the
 //! page shows, and nothing else about them.
 
-use std::sync::LazyLock;
-
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::Templates;
 use crate::store::StoreError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -40,7 +37,7 @@ impl Error {
 /// Logs an internal error under a new reference, and returns the reference: the only
 /// thing about it that a response may show.
 pub fn log_internal(e: impl std::fmt::Display) -> String {
-    let reference = crate::accounts::secrets::random_token()[..10].to_string();
+    let reference = crate::secrets::random_token()[..10].to_string();
     tracing::error!(reference = %reference, error = %e, "internal error");
     reference
 }
@@ -61,8 +58,6 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
-
-static ERROR_PAGES: LazyLock<Templates> = LazyLock::new(Templates::new);
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
@@ -96,7 +91,7 @@ impl IntoResponse for Error {
         ctx.insert("heading", heading);
         ctx.insert("message", &message);
         ctx.insert("reference", &reference);
-        let body = ERROR_PAGES
+        let body = super::templates()
             .0
             .render("error.html", &ctx)
             .unwrap_or_else(|_| {

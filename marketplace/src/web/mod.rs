@@ -61,6 +61,13 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub const NHS_CSS: &str = include_str!("../../../themes/nhs/static/course.css");
 pub const PORTAL_CSS: &str = include_str!("../../static/marketplace.css");
 
+static COMPILED: std::sync::LazyLock<Templates> = std::sync::LazyLock::new(Templates::new);
+
+/// The compiled page templates.
+pub fn templates() -> &'static Templates {
+    &COMPILED
+}
+
 /// Compiled templates, shared by every request.
 #[derive(Clone)]
 pub struct Templates(Arc<tera::Tera>);
@@ -101,6 +108,24 @@ impl Default for Templates {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The address links in e-mails start with: the configured public address, or the
+/// one this request came to.
+pub fn link_base(state: &crate::state::AppState, headers: &axum::http::HeaderMap) -> String {
+    let configured = state.settings.public_url.trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
 }
 
 /// Markdown written by an organisation's administrators, as safe HTML: rendered, then

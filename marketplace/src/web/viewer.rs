@@ -14,8 +14,8 @@ use axum::response::Response;
 use cookie::{Cookie, SameSite};
 
 use super::Error;
-use crate::accounts::secrets::{random_token, same_secret, token_hash};
-use crate::app::AppState;
+use crate::secrets::{random_token, same_secret, token_hash};
+use crate::state::AppState;
 use crate::store::SessionUser;
 
 pub const SESSION_COOKIE: &str = "portal_session";

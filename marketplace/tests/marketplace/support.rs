@@ -43,7 +43,7 @@ impl Drop for TestDb {
 }
 
 fn unique() -> String {
-    marketplace::accounts::secrets::random_token()
+    marketplace::secrets::random_token()
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .take(12)

@@ -11,7 +11,6 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-
 /// The languages shipped complete: tag and table.
 const TABLES: &[(&str, &str)] = &[
     ("en-GB", include_str!("../strings/en-GB.toml")),

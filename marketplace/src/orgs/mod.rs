@@ -40,6 +40,11 @@ pub fn routes(r: &mut Routes) {
     );
     r.add("/o/{slug}/admin/audit", Access::Organisation, get(audit));
     r.add(
+        "/o/{slug}/admin/members/{user_id}",
+        Access::Organisation,
+        get(member_page).post(set_roles),
+    );
+    r.add(
         "/o/{slug}/admin/staff",
         Access::Organisation,
         get(staff_page).post(staff_import),
@@ -357,6 +362,7 @@ fn branding_summary(old: &Organisation, new: &Branding) -> String {
 
 #[derive(Serialize)]
 struct MemberView {
+    id: i64,
     name: String,
     email: String,
     labels: Vec<&'static str>,
@@ -375,6 +381,7 @@ async fn members(
         .await?
         .into_iter()
         .map(|(u, roles)| MemberView {
+            id: u.id,
             name: u.name,
             email: u.email,
             labels: roles.iter().map(|r| r.label()).collect(),
@@ -632,6 +639,141 @@ async fn invite(
         percent_encoding::utf8_percent_encode(&email, percent_encoding::NON_ALPHANUMERIC)
     ))
     .into_response())
+}
+
+/// A member of `org` by id; anyone else (another organisation's member) is not found.
+async fn member_of(
+    state: &AppState,
+    org: &Organisation,
+    user_id: &str,
+) -> web::Result<crate::model::User> {
+    let id: i64 = user_id.parse().map_err(|_| Error::NotFound)?;
+    if state.store.staff_details(org.id, id).await?.is_none() {
+        return Err(Error::NotFound);
+    }
+    state.store.user_by_id(id).await?.ok_or(Error::NotFound)
+}
+
+fn member_view(
+    viewer: &Viewer,
+    org: &Organisation,
+    member: &crate::model::User,
+    checked: &[Role],
+    errors: Vec<FieldError>,
+) -> web::Result<Response> {
+    let roles: Vec<serde_json::Value> = grantable()
+        .map(|r| serde_json::json!({ "value": r.as_str(), "label": r.label(), "checked": checked.contains(&r) }))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = templates().page(
+        "member.html",
+        "Change roles",
+        viewer,
+        Some(org),
+        serde_json::json!({ "member": { "id": member.id, "name": &member.name, "email": &member.email }, "roles": roles, "errors": errors }),
+    )?;
+    Ok((status, page).into_response())
+}
+
+async fn member_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, user_id)): Path<(String, String)>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    admin(
+        &state,
+        &viewer,
+        &org,
+        &format!("/o/{slug}/admin/members/{user_id}"),
+    )
+    .await?;
+    let member = member_of(&state, &org, &user_id).await?;
+    let roles = state.store.roles(org.id, member.id).await?;
+    member_view(&viewer, &org, &member, &roles, Vec::new())
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, user_id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    let me = admin(
+        &state,
+        &viewer,
+        &org,
+        &format!("/o/{slug}/admin/members/{user_id}"),
+    )
+    .await?;
+    let member = member_of(&state, &org, &user_id).await?;
+    let (mut csrf, mut wanted, mut errors) = (String::new(), Vec::new(), Vec::new());
+    for (k, v) in form_urlencoded::parse(&body) {
+        match &*k {
+            "csrf" => csrf = v.into_owned(),
+            "role" => match v.parse::<Role>() {
+                Ok(r) if grantable().any(|g| g == r) => wanted.push(r),
+                _ => errors.push(FieldError {
+                    field: "role",
+                    message: format!("`{v}` is not a role you can give"),
+                }),
+            },
+            _ => {}
+        }
+    }
+    check_csrf(&viewer, &csrf)?;
+    let current = state.store.roles(org.id, member.id).await?;
+    if member.id == me.user.id
+        && current.contains(&Role::OrgAdmin)
+        && !wanted.contains(&Role::OrgAdmin)
+    {
+        errors.push(FieldError {
+            field: "role",
+            message: "You cannot remove your own administrator role: ask another administrator"
+                .into(),
+        });
+    }
+    if wanted.is_empty() {
+        errors.push(FieldError {
+            field: "role",
+            message: "Select at least one role".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return member_view(&viewer, &org, &member, &wanted, errors);
+    }
+    let added = state.store.add_member(org.id, member.id, &wanted).await?;
+    let mut removed = Vec::new();
+    for r in current
+        .iter()
+        .filter(|r| !wanted.contains(r) && **r != Role::PlatformAdmin)
+    {
+        if state.store.remove_role(org.id, member.id, *r).await? {
+            removed.push(*r);
+        }
+    }
+    if !added.is_empty() || !removed.is_empty() {
+        let change: Vec<String> = added
+            .iter()
+            .map(|r| format!("+{}", r.as_str()))
+            .chain(removed.iter().map(|r| format!("-{}", r.as_str())))
+            .collect();
+        state
+            .store
+            .audit(
+                Some(org.id),
+                Some(me.user.id),
+                "roles changed",
+                &format!("{}: {}", member.email, change.join(" ")),
+            )
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/o/{slug}/admin/members")).into_response())
 }
 
 fn when(at: i64) -> String {

@@ -44,6 +44,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/branding.html"),
     ),
     ("members.html", include_str!("../../templates/members.html")),
+    ("member.html", include_str!("../../templates/member.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     ("outbox.html", include_str!("../../templates/outbox.html")),
     ("error.html", include_str!("../../templates/error.html")),

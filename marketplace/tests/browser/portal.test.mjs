@@ -89,6 +89,12 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await axe(page, 'accessibility statement');
   await page.goto(`${BASE}/o/northshire-teaching/admin/members`);
   await axe(page, 'members');
+  await page.getByRole('link', { name: 'Change roles of Aisha Rahman' }).click();
+  await axe(page, 'a member\'s roles');
+  await page.getByLabel('Coach').check();
+  await page.getByRole('button', { name: 'Save roles' }).click();
+  await page.getByRole('heading', { name: /Members of/ }).waitFor();
+  assert.match(await page.locator('tr', { hasText: 'Aisha Rahman' }).textContent(), /Coach/);
   await page.goto(`${BASE}/o/northshire-teaching/admin/audit`);
   assert.match(await page.locator('table').textContent(), /changed branding/);
   await axe(page, 'audit log');

@@ -349,8 +349,18 @@ async fn no_route_shows_one_organisation_another_s_data() {
         "Mandatory training",
         "learning@northshire-teaching.example",
     ];
+    let aisha = app
+        .store
+        .user_by_email(NURSE.0)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
     for path in org_routes {
-        let path = path.replace("{slug}", "northshire-teaching");
+        let path = path
+            .replace("{slug}", "northshire-teaching")
+            .replace("{user_id}", &aisha);
         let csrf = intruder.get("/account").await.csrf();
         for r in [
             intruder.get(&path).await,
@@ -724,4 +734,130 @@ async fn an_administrator_uploads_a_staff_list_previews_it_then_imports_it() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("not UTF-8"));
+}
+
+/// Every organisation route, asked by a learner of that same organisation: refused.
+#[tokio::test]
+async fn no_organisation_route_serves_a_member_without_the_role() {
+    let app = TestApp::demo().await;
+    let mut learner = app.signed_in(NURSE.0, NURSE.1).await;
+    let me = app
+        .store
+        .user_by_email(NURSE.0)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    for (path, access) in route_table() {
+        if access != Access::Organisation {
+            continue;
+        }
+        let path = path
+            .replace("{slug}", "northshire-teaching")
+            .replace("{user_id}", &me);
+        let csrf = learner.get("/account").await.csrf();
+        for r in [
+            learner.get(&path).await,
+            learner
+                .post(&path, &[("csrf", &csrf), ("role", "org-admin")])
+                .await,
+        ] {
+            assert!(
+                matches!(
+                    r.status,
+                    StatusCode::FORBIDDEN | StatusCode::METHOD_NOT_ALLOWED
+                ),
+                "{path}: {}",
+                r.status
+            );
+            assert!(
+                !r.body.contains("porter@northshire.example"),
+                "{path} lists members"
+            );
+        }
+    }
+    let org = app
+        .store
+        .org_by_slug("northshire-teaching")
+        .await
+        .unwrap()
+        .unwrap();
+    let id: i64 = me.parse().unwrap();
+    assert_eq!(
+        app.store.roles(org.id, id).await.unwrap(),
+        [marketplace::model::Role::Learner]
+    );
+}
+
+#[tokio::test]
+async fn administrators_change_roles_and_the_log_says_so() {
+    let app = TestApp::demo().await;
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let org = app
+        .store
+        .org_by_slug("northshire-teaching")
+        .await
+        .unwrap()
+        .unwrap();
+    let nurse = app.store.user_by_email(NURSE.0).await.unwrap().unwrap();
+    let page = format!("/o/northshire-teaching/admin/members/{}", nurse.id);
+    assert!(
+        admin
+            .get("/o/northshire-teaching/admin/members")
+            .await
+            .body
+            .contains(&page)
+    );
+    let r = admin
+        .submit(
+            &page,
+            &page,
+            &[("role", "coach"), ("role", "training-manager")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.store.roles(org.id, nurse.id).await.unwrap(),
+        [
+            marketplace::model::Role::TrainingManager,
+            marketplace::model::Role::Coach
+        ]
+    );
+    let audit = admin.get("/o/northshire-teaching/admin/audit").await;
+    assert!(
+        audit.body.contains("roles changed") && audit.body.contains("-learner"),
+        "{}",
+        audit.body
+    );
+    // Not their own administrator role, not nothing, not another organisation's member.
+    let me = app
+        .store
+        .user_by_email(NORTHSHIRE_ADMIN.0)
+        .await
+        .unwrap()
+        .unwrap();
+    let mine = format!("/o/northshire-teaching/admin/members/{}", me.id);
+    let r = admin.submit(&mine, &mine, &[("role", "learner")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("cannot remove your own administrator role"));
+    assert_eq!(
+        admin.submit(&page, &page, &[]).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let carer = app
+        .store
+        .user_by_email("carer@dalesfield.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = format!("/o/northshire-teaching/admin/members/{}", carer.id);
+    assert_eq!(admin.get(&theirs).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin
+            .get("/o/northshire-teaching/admin/members/not-a-number")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

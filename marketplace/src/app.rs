@@ -110,6 +110,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let mailer = (!state.settings.smtp_url.is_empty()).then(|| {
+        tokio::spawn(crate::mailer::run(
+            store.clone(),
+            state.settings.smtp_url.expose().to_string(),
+            state.settings.mail_from.clone(),
+        ))
+    });
     let app = router(state);
     axum::serve(
         listener,
@@ -117,6 +124,9 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await?;
+    if let Some(m) = mailer {
+        m.abort();
+    }
     store.close().await;
     Ok(())
 }

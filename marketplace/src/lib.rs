@@ -11,6 +11,7 @@
 //! - [`orgs`]: the home page, each organisation's sub-site and its administration.
 //! - [`web`]: templates, the page error type, the viewer and CSRF protection.
 //! - [`api`]: the JSON API under `/api/v1/`, its tokens, problem details and OpenAPI.
+//! - [`mailer`]: sends the outbox by SMTP when a server is configured.
 //! - [`app`]: the router and serving it with graceful shutdown.
 //! - [`ops`]: what operators run from a shell: creating organisations, people,
 //!   memberships and API tokens, and the demo's data.
@@ -18,6 +19,7 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod mailer;
 pub mod model;
 pub mod ops;
 pub mod orgs;

@@ -294,3 +294,72 @@ impl Store {
         Ok(row.map(User::from))
     }
 }
+
+/// A message the mailer has claimed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Store {
+    /// Claims up to `limit` unsent messages for this instance to send: a message is
+    /// claimed by one instance only, and a claim older than `stale_secs` (an instance
+    /// that died while sending) can be claimed again. Messages that failed `max_attempts`
+    /// times are left for the outbox page.
+    pub async fn claim_mail(
+        &self,
+        limit: i64,
+        stale_secs: i64,
+        max_attempts: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let t = now();
+        let ids: Vec<i64> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < $1 AND (claimed_at IS NULL OR claimed_at < $2) ORDER BY id LIMIT $3"
+        )
+        .bind(max_attempts)
+        .bind(t - stale_secs)
+        .bind(limit)
+        .fetch_all(p)
+        .await?);
+        let mut out = Vec::new();
+        for id in ids {
+            let claimed: Option<Claimed> = on_pool!(self, p => sqlx::query_as(
+                "UPDATE outbox SET claimed_at = $1 WHERE id = $2 AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < $3)
+                 RETURNING id, recipient, subject, body"
+            )
+            .bind(t)
+            .bind(id)
+            .bind(t - stale_secs)
+            .fetch_optional(p)
+            .await?);
+            out.extend(claimed);
+        }
+        Ok(out)
+    }
+
+    /// Records that a claimed message was sent, or why it was not (to try again).
+    pub async fn mail_result(&self, id: i64, error: Option<&str>) -> Result<(), StoreError> {
+        match error {
+            None => {
+                on_pool!(self, p => sqlx::query("UPDATE outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
+                .bind(now())
+                .bind(id)
+                .execute(p)
+                .await?
+                .rows_affected())
+            }
+            Some(e) => on_pool!(self, p => sqlx::query(
+                "UPDATE outbox SET claimed_at = NULL, attempts = attempts + 1, last_error = $1 WHERE id = $2"
+            )
+            .bind(e)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected()),
+        };
+        Ok(())
+    }
+}

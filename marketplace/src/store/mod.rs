@@ -18,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{ApiToken, OutboxMessage, SessionUser};
+pub use accounts::{ApiToken, Claimed, OutboxMessage, SessionUser};
 pub use links::Invitation;
 pub use orgs::{AuditEntry, StaffDetails};
 

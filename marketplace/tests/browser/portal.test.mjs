@@ -137,6 +137,7 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await axe(page, 'outbox');
   const mail = await page.locator('.portal-mail').allTextContents();
   const link = mail.join('\n').match(/http:\/\/\S+\/invitations\/\S+/)[0];
+  const reset = mail.join('\n').match(/http:\/\/\S+\/reset-password\/\S+/)[0];
   await page.goto(`${BASE}/account`);
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.goto(link);
@@ -145,6 +146,19 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await page.getByLabel('Create a password').fill('orchid lantern ferry');
   await page.getByRole('button', { name: 'Create account and join' }).click();
   await page.getByText('You are a member of Northshire').waitFor();
+
+  // The administrator's reset link, from the outbox: the form, a weak password, then a good one.
+  await page.goto(`${BASE}/account`);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.goto(reset);
+  await axe(page, 'reset password');
+  await page.getByLabel('New password').fill('password1234');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+  await axe(page, 'reset password, refused');
+  await page.getByLabel('New password').fill('lichen pepper tramway');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -80,7 +80,9 @@ pub async fn run(store: Store, url: String, from: String) {
         (Ok(t), Ok(f)) => (t, f),
         (Err(e), _) => return tracing::error!("{e}; e-mails stay in the outbox"),
         (_, Err(e)) => {
-            return tracing::error!("mail_from is not an address ({e}); e-mails stay in the outbox");
+            return tracing::error!(
+                "mail_from is not an address ({e}); e-mails stay in the outbox"
+            );
         }
     };
     loop {

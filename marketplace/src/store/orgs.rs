@@ -266,11 +266,15 @@ impl Store {
         Ok(())
     }
 
-    /// The newest `limit` entries of an organisation's audit log, newest first.
+    /// The newest `limit` entries of an organisation's audit log, newest first: its own
+    /// actions, and its members' sign-ins and account changes (which belong to no one
+    /// organisation).
     pub async fn audit_log(&self, org_id: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(on_pool!(self, p => sqlx::query_as(
             "SELECT a.at, u.email AS actor, a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-             WHERE a.org_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2"
+             WHERE a.org_id = $1
+                OR (a.org_id IS NULL AND a.actor_id IN (SELECT user_id FROM members WHERE org_id = $1))
+             ORDER BY a.at DESC, a.id DESC LIMIT $2"
         )
         .bind(org_id)
         .bind(limit)

@@ -197,7 +197,24 @@ async fn tokens_and_audit_belong_to_one_organisation() {
             .unwrap();
         s.audit(None, Some(u.id), "signed in", "").await.unwrap();
         let log = s.audit_log(leeds.id, 10).await.unwrap();
-        assert_eq!(log.len(), 1, "{b}: only Leeds's own entries");
+        assert_eq!(
+            log.len(),
+            1,
+            "{b}: only Leeds's own entries (the HR system is no member)"
+        );
+        s.add_member(leeds.id, u.id, &[Role::Learner])
+            .await
+            .unwrap();
+        let with_members = s.audit_log(leeds.id, 10).await.unwrap();
+        assert_eq!(with_members.len(), 2, "{b}: and its members' sign-ins");
+        assert!(
+            s.audit_log(york.id, 10)
+                .await
+                .unwrap()
+                .iter()
+                .all(|e| e.action != "signed in"),
+            "{b}"
+        );
         assert_eq!(
             (log[0].action.as_str(), log[0].actor.as_deref()),
             ("changed branding", Some("hr@leeds.example"))

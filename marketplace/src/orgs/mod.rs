@@ -45,6 +45,11 @@ pub fn routes(r: &mut Routes) {
         get(member_page).post(set_roles),
     );
     r.add(
+        "/o/{slug}/admin/departments",
+        Access::Organisation,
+        get(departments_page).post(add_department),
+    );
+    r.add(
         "/o/{slug}/admin/staff",
         Access::Organisation,
         get(staff_page).post(staff_import),
@@ -489,6 +494,144 @@ async fn staff_import(
         Err(staff::ImportError::File(message)) => again(message),
         Err(staff::ImportError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The departments as a tree, depth first: each with its depth, path and parent's name.
+fn department_tree(all: &[crate::store::Department]) -> Vec<serde_json::Value> {
+    fn visit(
+        all: &[crate::store::Department],
+        parent: Option<i64>,
+        depth: usize,
+        path: &str,
+        parent_name: Option<&str>,
+        out: &mut Vec<serde_json::Value>,
+    ) {
+        // Depth is bounded: a cycle could only come from hand-edited data.
+        if depth > 10 {
+            return;
+        }
+        for d in all.iter().filter(|d| d.parent_id == parent) {
+            let p = if path.is_empty() {
+                d.name.clone()
+            } else {
+                format!("{path} > {}", d.name)
+            };
+            out.push(serde_json::json!({ "id": d.id, "name": d.name, "members": d.members, "depth": depth, "path": p, "parent": parent_name }));
+            visit(all, Some(d.id), depth + 1, &p, Some(&d.name), out);
+        }
+    }
+    let mut out = Vec::new();
+    visit(all, None, 0, "", None, &mut out);
+    out
+}
+
+async fn departments_view(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Organisation,
+    name: &str,
+    errors: Vec<FieldError>,
+) -> web::Result<Response> {
+    let tree = department_tree(&state.store.departments(org.id).await?);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = templates().page(
+        "departments.html",
+        "Departments",
+        viewer,
+        Some(org),
+        serde_json::json!({ "tree": tree, "name": name, "errors": errors }),
+    )?;
+    Ok((status, page).into_response())
+}
+
+async fn departments_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    admin(
+        &state,
+        &viewer,
+        &org,
+        &format!("/o/{slug}/admin/departments"),
+    )
+    .await?;
+    departments_view(&state, &viewer, &org, "", Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct DepartmentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    parent: String,
+}
+
+async fn add_department(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(form): Form<DepartmentForm>,
+) -> web::Result<Response> {
+    let org = org(&state, &slug).await?;
+    let me = admin(
+        &state,
+        &viewer,
+        &org,
+        &format!("/o/{slug}/admin/departments"),
+    )
+    .await?;
+    check_csrf(&viewer, &form.csrf)?;
+    let name = form.name.trim();
+    let all = state.store.departments(org.id).await?;
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 || name.contains('>') {
+        errors.push(FieldError {
+            field: "name",
+            message: "Enter the department's name: up to 100 characters, without >".into(),
+        });
+    } else if all.iter().any(|d| d.name == name) {
+        errors.push(FieldError {
+            field: "name",
+            message: format!(
+                "{org} already has a department called {name}",
+                org = org.name
+            ),
+        });
+    }
+    let parent = match form.parent.trim() {
+        "" => None,
+        p => match p
+            .parse::<i64>()
+            .ok()
+            .filter(|id| all.iter().any(|d| d.id == *id))
+        {
+            Some(id) => Some(id),
+            None => {
+                errors.push(FieldError {
+                    field: "parent",
+                    message: "Choose a department of this organisation".into(),
+                });
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return departments_view(&state, &viewer, &org, name, errors).await;
+    }
+    state.store.department(org.id, name, parent).await?;
+    state
+        .store
+        .audit(Some(org.id), Some(me.user.id), "department added", name)
+        .await?;
+    Ok(Redirect::to(&format!("/o/{slug}/admin/departments")).into_response())
 }
 
 /// How long an invitation link works.

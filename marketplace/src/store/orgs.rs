@@ -390,3 +390,25 @@ impl Store {
         Ok(())
     }
 }
+
+/// A department and how many members it holds directly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub members: i64,
+}
+
+impl Store {
+    /// An organisation's departments, by name.
+    pub async fn departments(&self, org_id: i64) -> Result<Vec<Department>, StoreError> {
+        Ok(on_pool!(self, p => sqlx::query_as(
+            "SELECT d.id, d.name, d.parent_id, (SELECT COUNT(*) FROM members m WHERE m.department_id = d.id) AS members
+             FROM departments d WHERE d.org_id = $1 ORDER BY d.name"
+        )
+        .bind(org_id)
+        .fetch_all(p)
+        .await?))
+    }
+}

@@ -56,6 +56,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("forgot.html", include_str!("../../templates/forgot.html")),
     ("reset.html", include_str!("../../templates/reset.html")),
     ("staff.html", include_str!("../../templates/staff.html")),
+    (
+        "departments.html",
+        include_str!("../../templates/departments.html"),
+    ),
 ];
 
 /// The NHS theme's stylesheet, shared with the courses, and the portal's own.

@@ -105,6 +105,14 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await page.getByRole('button', { name: 'Send invitation' }).click();
   await page.getByText('Invitation sent to new.starter@northshire.example').waitFor();
   await axe(page, 'invite, sent');
+  await page.goto(`${BASE}/o/northshire-teaching/admin/departments`);
+  await page.getByLabel('Name').fill('Surgery');
+  await page.getByRole('button', { name: 'Add department' }).click();
+  await page.getByLabel('Name').fill('Ward 7');
+  await page.getByLabel('Inside').selectOption({ label: 'Surgery' });
+  await page.getByRole('button', { name: 'Add department' }).click();
+  await page.getByText('in Surgery').waitFor();
+  await axe(page, 'departments');
   await page.goto(`${BASE}/o/northshire-teaching/admin/staff`);
   await axe(page, 'staff import');
   await page.getByLabel('Staff list (CSV)').setInputFiles({

@@ -861,3 +861,72 @@ async fn administrators_change_roles_and_the_log_says_so() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn departments_form_a_tree() {
+    let app = TestApp::demo().await;
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let page = "/o/northshire-teaching/admin/departments";
+    assert!(
+        admin
+            .get(page)
+            .await
+            .body
+            .contains("There are no departments yet")
+    );
+    assert_eq!(
+        admin
+            .submit(page, page, &[("name", "Surgery"), ("parent", "")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let org = app
+        .store
+        .org_by_slug("northshire-teaching")
+        .await
+        .unwrap()
+        .unwrap();
+    let surgery = app
+        .store
+        .find_department(org.id, "Surgery")
+        .await
+        .unwrap()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        admin
+            .submit(page, page, &[("name", "Ward 7"), ("parent", &surgery)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let tree = admin.get(page).await.body;
+    assert!(
+        tree.contains("Surgery &gt; Ward 7") && tree.contains("in Surgery"),
+        "{tree}"
+    );
+    let dup = admin
+        .submit(page, page, &[("name", "Ward 7"), ("parent", "")])
+        .await;
+    assert_eq!(dup.status, StatusCode::BAD_REQUEST);
+    assert!(dup.body.contains("already has a department called Ward 7"));
+    // A parent from another organisation is not a choice.
+    let dales = app
+        .store
+        .org_by_slug("dalesfield-community")
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = app
+        .store
+        .department(dales.id, "Community", None)
+        .await
+        .unwrap()
+        .to_string();
+    let r = admin
+        .submit(page, page, &[("name", "Ward 9"), ("parent", &theirs)])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(!admin.get(page).await.body.contains("Community"));
+}

@@ -533,19 +533,14 @@ async fn departments_view(
     errors: Vec<FieldError>,
 ) -> web::Result<Response> {
     let tree = department_tree(&state.store.departments(org.id).await?);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = templates().page(
+    form_page(
         "departments.html",
         "Departments",
         viewer,
-        Some(org),
-        serde_json::json!({ "tree": tree, "name": name, "errors": errors }),
-    )?;
-    Ok((status, page).into_response())
+        org,
+        errors,
+        serde_json::json!({ "tree": tree, "name": name }),
+    )
 }
 
 async fn departments_page(
@@ -645,6 +640,65 @@ fn grantable() -> impl Iterator<Item = Role> {
         .filter(|r| *r != Role::PlatformAdmin)
 }
 
+/// A form page of `org`: 400 when it shows errors, so that a script sees the refusal.
+fn form_page(
+    template: &str,
+    title: &str,
+    viewer: &Viewer,
+    org: &Organisation,
+    errors: Vec<FieldError>,
+    mut values: serde_json::Value,
+) -> web::Result<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    values["errors"] = serde_json::json!(errors);
+    let page = templates().page(template, title, viewer, Some(org), values)?;
+    Ok((status, page).into_response())
+}
+
+/// The roles as checkboxes, `checked` ticked.
+fn role_choices(checked: &[Role]) -> Vec<serde_json::Value> {
+    grantable()
+        .map(|r| serde_json::json!({ "value": r.as_str(), "label": r.label(), "checked": checked.contains(&r) }))
+        .collect()
+}
+
+/// A posted form whose `role` field repeats: its CSRF token, e-mail, the roles that an
+/// administrator can give, and a problem for each that is not one.
+struct RolesForm {
+    csrf: String,
+    email: String,
+    roles: Vec<Role>,
+    errors: Vec<FieldError>,
+}
+
+fn roles_form(body: &[u8]) -> RolesForm {
+    let mut f = RolesForm {
+        csrf: String::new(),
+        email: String::new(),
+        roles: Vec::new(),
+        errors: Vec::new(),
+    };
+    for (k, v) in form_urlencoded::parse(body) {
+        match &*k {
+            "csrf" => f.csrf = v.into_owned(),
+            "email" => f.email = v.trim().to_string(),
+            "role" => match v.parse::<Role>() {
+                Ok(r) if grantable().any(|g| g == r) => f.roles.push(r),
+                _ => f.errors.push(FieldError {
+                    field: "role",
+                    message: format!("`{v}` is not a role you can give"),
+                }),
+            },
+            _ => {}
+        }
+    }
+    f
+}
+
 fn invite_view(
     viewer: &Viewer,
     org: &Organisation,
@@ -653,22 +707,14 @@ fn invite_view(
     sent: Option<&str>,
     errors: Vec<FieldError>,
 ) -> web::Result<Response> {
-    let roles: Vec<serde_json::Value> = grantable()
-        .map(|r| serde_json::json!({ "value": r.as_str(), "label": r.label(), "checked": checked.contains(&r) }))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = templates().page(
+    form_page(
         "invite.html",
         "Invite people",
         viewer,
-        Some(org),
-        serde_json::json!({ "email": email, "roles": roles, "sent": sent, "errors": errors }),
-    )?;
-    Ok((status, page).into_response())
+        org,
+        errors,
+        serde_json::json!({ "email": email, "roles": role_choices(checked), "sent": sent }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -703,22 +749,12 @@ async fn invite(
 ) -> web::Result<Response> {
     let org = org(&state, &slug).await?;
     let me = admin(&state, &viewer, &org, &format!("/o/{slug}/admin/invite")).await?;
-    let (mut csrf, mut email, mut roles, mut errors) =
-        (String::new(), String::new(), Vec::new(), Vec::new());
-    for (k, v) in form_urlencoded::parse(&body) {
-        match &*k {
-            "csrf" => csrf = v.into_owned(),
-            "email" => email = v.trim().to_string(),
-            "role" => match v.parse::<Role>() {
-                Ok(r) if grantable().any(|g| g == r) => roles.push(r),
-                _ => errors.push(FieldError {
-                    field: "role",
-                    message: format!("`{v}` is not a role you can give"),
-                }),
-            },
-            _ => {}
-        }
-    }
+    let RolesForm {
+        csrf,
+        email,
+        roles,
+        mut errors,
+    } = roles_form(&body);
     check_csrf(&viewer, &csrf)?;
     let normal = crate::model::normalise_email(&email);
     if normal.is_none() {
@@ -804,22 +840,14 @@ fn member_view(
     checked: &[Role],
     errors: Vec<FieldError>,
 ) -> web::Result<Response> {
-    let roles: Vec<serde_json::Value> = grantable()
-        .map(|r| serde_json::json!({ "value": r.as_str(), "label": r.label(), "checked": checked.contains(&r) }))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = templates().page(
+    form_page(
         "member.html",
         "Change roles",
         viewer,
-        Some(org),
-        serde_json::json!({ "member": { "id": member.id, "name": &member.name, "email": &member.email }, "roles": roles, "errors": errors }),
-    )?;
-    Ok((status, page).into_response())
+        org,
+        errors,
+        serde_json::json!({ "member": { "id": member.id, "name": &member.name, "email": &member.email }, "roles": role_choices(checked) }),
+    )
 }
 
 async fn member_page(
@@ -855,20 +883,12 @@ async fn set_roles(
     )
     .await?;
     let member = member_of(&state, &org, &user_id).await?;
-    let (mut csrf, mut wanted, mut errors) = (String::new(), Vec::new(), Vec::new());
-    for (k, v) in form_urlencoded::parse(&body) {
-        match &*k {
-            "csrf" => csrf = v.into_owned(),
-            "role" => match v.parse::<Role>() {
-                Ok(r) if grantable().any(|g| g == r) => wanted.push(r),
-                _ => errors.push(FieldError {
-                    field: "role",
-                    message: format!("`{v}` is not a role you can give"),
-                }),
-            },
-            _ => {}
-        }
-    }
+    let RolesForm {
+        csrf,
+        roles: wanted,
+        mut errors,
+        ..
+    } = roles_form(&body);
     check_csrf(&viewer, &csrf)?;
     let current = state.store.roles(org.id, member.id).await?;
     if member.id == me.user.id

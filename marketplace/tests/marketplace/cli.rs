@@ -195,6 +195,7 @@ fn the_demo_is_ready_quickly_and_its_sign_ins_work() {
         .args(["demo", "--port", "0", "--data"])
         .arg(data.path().join("demo"))
         .env("MARKETPLACE_LOG", "info")
+        .env("MARKETPLACE_LOG_FORMAT", "json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -296,10 +297,20 @@ fn the_demo_is_ready_quickly_and_its_sign_ins_work() {
         .read_to_string(&mut logs)
         .unwrap();
     assert!(logs.contains("signed in"), "{logs}");
-    assert!(
-        logs.contains("request") && logs.contains("id="),
-        "request ids on log lines: {logs}"
-    );
+    // One JSON object a line; every line logged while serving a request carries its id.
+    let mut requests = 0;
+    for line in logs.lines() {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if let Some(span) = entry.get("span").filter(|s| s["name"] == "request") {
+            requests += 1;
+            assert!(
+                span["id"].as_str().is_some_and(|id| id.len() == 36),
+                "{line}"
+            );
+        }
+    }
+    assert!(requests >= 3, "{logs}");
     let token = session.split('=').nth(1).unwrap();
     for secret in [password.as_str(), token, csrf.as_str()] {
         assert!(!logs.contains(secret), "the logs hold a secret: {secret}");

@@ -373,16 +373,28 @@ struct MemberView {
     labels: Vec<&'static str>,
 }
 
+/// Members shown on one page of the members list.
+const MEMBERS_PER_PAGE: i64 = 100;
+
+#[derive(Deserialize)]
+struct PageNumber {
+    page: Option<i64>,
+}
+
 async fn members(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(slug): Path<String>,
+    Query(q): Query<PageNumber>,
 ) -> web::Result<Response> {
     let org = org(&state, &slug).await?;
     admin(&state, &viewer, &org, &format!("/o/{slug}/admin/members")).await?;
+    let total = state.store.member_count(org.id).await?;
+    let pages = ((total + MEMBERS_PER_PAGE - 1) / MEMBERS_PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
     let members: Vec<MemberView> = state
         .store
-        .members(org.id)
+        .members_page(org.id, MEMBERS_PER_PAGE, (page - 1) * MEMBERS_PER_PAGE)
         .await?
         .into_iter()
         .map(|(u, roles)| MemberView {
@@ -397,7 +409,7 @@ async fn members(
         "Members",
         &viewer,
         Some(&org),
-        serde_json::json!({ "members": members }),
+        serde_json::json!({ "members": members, "page": page, "pages": pages, "total": total }),
     )
 }
 

@@ -207,6 +207,26 @@ impl Store {
 
     /// The members of `org_id`, by name, with their roles there.
     pub async fn members(&self, org_id: i64) -> Result<Vec<(User, Vec<Role>)>, StoreError> {
+        self.members_page(org_id, i64::MAX, 0).await
+    }
+
+    /// How many members `org_id` has.
+    pub async fn member_count(&self, org_id: i64) -> Result<i64, StoreError> {
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_one(p)
+            .await?),
+        )
+    }
+
+    /// `limit` members of `org_id` from the `offset`th, by name, with their roles.
+    pub async fn members_page(
+        &self,
+        org_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<(User, Vec<Role>)>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -216,9 +236,11 @@ impl Store {
         }
         let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(
             "SELECT u.id, u.email, u.name, (SELECT string_agg(r.role, ',') FROM member_roles r WHERE r.org_id = m.org_id AND r.user_id = m.user_id) AS roles
-             FROM members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.name, u.id"
+             FROM members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.name, u.id LIMIT $2 OFFSET $3"
         )
         .bind(org_id)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(p)
         .await?);
         rows.into_iter()

@@ -930,3 +930,57 @@ async fn departments_form_a_tree() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(!admin.get(page).await.body.contains("Community"));
 }
+
+#[tokio::test]
+async fn a_large_trust_s_members_come_a_page_at_a_time() {
+    let app = TestApp::demo().await;
+    let org = app
+        .store
+        .org_by_slug("dalesfield-community")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut csv = String::from("name,email\n");
+    for i in 0..230 {
+        csv.push_str(&format!("Staff {i:03},staff{i:03}@dalesfield.example\n"));
+    }
+    marketplace::orgs::staff::import(
+        &app.store,
+        &org,
+        csv.as_bytes(),
+        true,
+        None,
+        "http://portal",
+    )
+    .await
+    .unwrap();
+    let mut admin = app.signed_in(DALESFIELD_ADMIN.0, DALESFIELD_ADMIN.1).await;
+    let first = admin.get("/o/dalesfield-community/admin/members").await;
+    assert!(
+        first.body.contains("232 members, page 1 of 3"),
+        "{}",
+        first.body
+    );
+    assert_eq!(first.body.matches("Change roles<").count(), 100);
+    assert!(first.body.contains("?page=2") && !first.body.contains("rel=\"prev\""));
+    let last = admin
+        .get("/o/dalesfield-community/admin/members?page=3")
+        .await;
+    assert_eq!(last.body.matches("Change roles<").count(), 32);
+    assert!(last.body.contains("Staff 229") && last.body.contains("rel=\"prev\""));
+    // Out of range and nonsense pages are a page, not an error.
+    assert!(
+        admin
+            .get("/o/dalesfield-community/admin/members?page=99")
+            .await
+            .body
+            .contains("page 3 of 3")
+    );
+    assert_eq!(
+        admin
+            .get("/o/dalesfield-community/admin/members?page=abc")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -68,6 +68,8 @@ async function completeCourse(course) {
 /* Answers the drawn questions of the assessment on the current page, all right or all
    wrong, and submits them. */
 async function answerAssessment(course, right) {
+  // The page may still be loading after the click that led here.
+  await course.locator('body[data-page="assessment"] [data-assessment]').waitFor();
   const ids = await course.locator('form.course-question:not([hidden])').evaluateAll((fs) => fs.map((f) => f.dataset.question));
   for (const id of ids) {
     const form = course.locator(`#q-${id}`);
@@ -285,6 +287,7 @@ for (const v of ['1.2', '2004']) {
     const session = `${pkg}-fail-once`;
     const first = await open(v, pkg, session);
     await first.course.getByRole('link', { name: 'Hand hygiene assessment' }).click();
+    await first.course.locator('body[data-page="assessment"]').waitFor();
     await answerAssessment(first.course, false);
     await close(first.page);
     assert.deepEqual(await failedCalls(first.page), []);

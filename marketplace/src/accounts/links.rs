@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::start_session;
 use crate::model::normalise_email;
@@ -15,7 +15,7 @@ use crate::secrets;
 use crate::state::{Access, AppState, Routes};
 use crate::web::link_base;
 use crate::web::templates;
-use crate::web::{self, Error, Viewer, check_csrf};
+use crate::web::{self, Error, FieldError, Viewer, check_csrf};
 
 /// How long a reset link works.
 const RESET_SECS: i64 = 3600;
@@ -36,12 +36,6 @@ pub fn routes(r: &mut Routes) {
         Access::Public,
         get(reset_page).post(reset),
     );
-}
-
-#[derive(Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
 }
 
 async fn invitation_view(
@@ -121,19 +115,7 @@ async fn accept(
             )));
         }
         if state.store.accept_invitation(inv.id).await? {
-            state
-                .store
-                .add_member(inv.org.id, user.id, &inv.roles)
-                .await?;
-            state
-                .store
-                .audit(
-                    Some(inv.org.id),
-                    Some(user.id),
-                    "joined by invitation",
-                    &inv.email,
-                )
-                .await?;
+            join(&state, &inv, user.id).await?;
         }
         return Ok(Redirect::to(&home).into_response());
     }
@@ -165,23 +147,29 @@ async fn accept(
         .store
         .create_user(&inv.email, name, Some(&hash))
         .await?;
+    join(&state, &inv, user.id).await?;
+    let cookie = start_session(&state, viewer.session_hash.as_deref(), user.id).await?;
+    let mut response = Redirect::to(&home).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Makes `user_id` a member with the invitation's roles, and says so in the log.
+async fn join(state: &AppState, inv: &crate::store::Invitation, user_id: i64) -> web::Result<()> {
     state
         .store
-        .add_member(inv.org.id, user.id, &inv.roles)
+        .add_member(inv.org.id, user_id, &inv.roles)
         .await?;
     state
         .store
         .audit(
             Some(inv.org.id),
-            Some(user.id),
+            Some(user_id),
             "joined by invitation",
             &inv.email,
         )
         .await?;
-    let cookie = start_session(&state, viewer.session_hash.as_deref(), user.id).await?;
-    let mut response = Redirect::to(&home).into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(())
 }
 
 async fn forgot_page(viewer: Viewer) -> web::Result<Response> {

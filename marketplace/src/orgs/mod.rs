@@ -16,7 +16,7 @@ use crate::model::{Branding, Organisation, Role};
 use crate::state::{Access, AppState, Routes};
 use crate::store::SessionUser;
 use crate::web::templates;
-use crate::web::{self, Error, Viewer, check_csrf};
+use crate::web::{self, Error, FieldError, Viewer, check_csrf};
 
 pub fn routes(r: &mut Routes) {
     r.add("/", Access::Public, get(home));
@@ -82,6 +82,19 @@ async fn admin<'v>(
             "Only this organisation's administrators can see this page.".into(),
         ))
     }
+}
+
+/// The organisation `slug` and the viewer, when they administer it; `page` is the
+/// administration page asked for (`members`), where sign-in comes back to.
+async fn admin_of<'v>(
+    state: &AppState,
+    viewer: &'v Viewer,
+    slug: &str,
+    page: &str,
+) -> web::Result<(Organisation, &'v SessionUser)> {
+    let org = org(state, slug).await?;
+    let me = admin(state, viewer, &org, &format!("/o/{slug}/admin/{page}")).await?;
+    Ok((org, me))
 }
 
 #[derive(Serialize)]
@@ -186,12 +199,6 @@ struct Saved {
     saved: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct FieldError {
-    field: &'static str,
-    message: String,
-}
-
 #[derive(Deserialize, Serialize, Default)]
 struct BrandingForm {
     #[serde(default, skip_serializing)]
@@ -285,8 +292,7 @@ async fn branding_page(
     Path(slug): Path<String>,
     Query(q): Query<Saved>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/branding")).await?;
+    let (org, _) = admin_of(&state, &viewer, &slug, "branding").await?;
     let form = BrandingForm {
         name: org.name.clone(),
         primary_colour: org.primary_colour.clone().unwrap_or_default(),
@@ -310,8 +316,7 @@ async fn save_branding(
     Path(slug): Path<String>,
     Form(form): Form<BrandingForm>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    let me = admin(&state, &viewer, &org, &format!("/o/{slug}/admin/branding")).await?;
+    let (org, me) = admin_of(&state, &viewer, &slug, "branding").await?;
     check_csrf(&viewer, &form.csrf)?;
     match validate_branding(&form) {
         Ok(branding) => {
@@ -387,8 +392,7 @@ async fn members(
     Path(slug): Path<String>,
     Query(q): Query<PageNumber>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/members")).await?;
+    let (org, _) = admin_of(&state, &viewer, &slug, "members").await?;
     let total = state.store.member_count(org.id).await?;
     let pages = ((total + MEMBERS_PER_PAGE - 1) / MEMBERS_PER_PAGE).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
@@ -418,8 +422,7 @@ async fn staff_page(
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/staff")).await?;
+    let (org, _) = admin_of(&state, &viewer, &slug, "staff").await?;
     templates().page(
         "staff.html",
         "Import staff",
@@ -436,8 +439,7 @@ async fn staff_import(
     headers: axum::http::HeaderMap,
     request: axum::extract::Request,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    let me = admin(&state, &viewer, &org, &format!("/o/{slug}/admin/staff")).await?;
+    let (org, me) = admin_of(&state, &viewer, &slug, "staff").await?;
     // Read only once the viewer may: a stranger learns nothing from how the upload fails.
     let mut form =
         <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(request, &())
@@ -560,14 +562,7 @@ async fn departments_page(
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    admin(
-        &state,
-        &viewer,
-        &org,
-        &format!("/o/{slug}/admin/departments"),
-    )
-    .await?;
+    let (org, _) = admin_of(&state, &viewer, &slug, "departments").await?;
     departments_view(&state, &viewer, &org, "", Vec::new()).await
 }
 
@@ -587,14 +582,7 @@ async fn add_department(
     Path(slug): Path<String>,
     Form(form): Form<DepartmentForm>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    let me = admin(
-        &state,
-        &viewer,
-        &org,
-        &format!("/o/{slug}/admin/departments"),
-    )
-    .await?;
+    let (org, me) = admin_of(&state, &viewer, &slug, "departments").await?;
     check_csrf(&viewer, &form.csrf)?;
     let name = form.name.trim();
     let all = state.store.departments(org.id).await?;
@@ -740,8 +728,7 @@ async fn invite_page(
     Path(slug): Path<String>,
     Query(q): Query<Sent>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/invite")).await?;
+    let (org, _) = admin_of(&state, &viewer, &slug, "invite").await?;
     invite_view(
         &viewer,
         &org,
@@ -759,8 +746,7 @@ async fn invite(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    let me = admin(&state, &viewer, &org, &format!("/o/{slug}/admin/invite")).await?;
+    let (org, me) = admin_of(&state, &viewer, &slug, "invite").await?;
     let RolesForm {
         csrf,
         email,
@@ -867,14 +853,7 @@ async fn member_page(
     viewer: Viewer,
     Path((slug, user_id)): Path<(String, String)>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    admin(
-        &state,
-        &viewer,
-        &org,
-        &format!("/o/{slug}/admin/members/{user_id}"),
-    )
-    .await?;
+    let (org, _) = admin_of(&state, &viewer, &slug, &format!("members/{user_id}")).await?;
     let member = member_of(&state, &org, &user_id).await?;
     let roles = state.store.roles(org.id, member.id).await?;
     member_view(&viewer, &org, &member, &roles, Vec::new())
@@ -886,14 +865,7 @@ async fn set_roles(
     Path((slug, user_id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    let me = admin(
-        &state,
-        &viewer,
-        &org,
-        &format!("/o/{slug}/admin/members/{user_id}"),
-    )
-    .await?;
+    let (org, me) = admin_of(&state, &viewer, &slug, &format!("members/{user_id}")).await?;
     let member = member_of(&state, &org, &user_id).await?;
     let RolesForm {
         csrf,
@@ -964,8 +936,7 @@ async fn audit(
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> web::Result<Response> {
-    let org = org(&state, &slug).await?;
-    admin(&state, &viewer, &org, &format!("/o/{slug}/admin/audit")).await?;
+    let (org, _) = admin_of(&state, &viewer, &slug, "audit").await?;
     let entries: Vec<serde_json::Value> = state
         .store
         .audit_log(org.id, 200)

@@ -62,6 +62,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A problem with one field of a form, for the error summary (`error_summary.html`):
+/// `field` is the id of the input it links to.
+#[derive(Debug, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
 /// The NHS theme's stylesheet, shared with the courses, and the portal's own.
 pub const NHS_CSS: &str = include_str!("../../../themes/nhs/static/course.css");
 pub const PORTAL_CSS: &str = include_str!("../../static/marketplace.css");

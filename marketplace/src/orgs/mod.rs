@@ -50,6 +50,11 @@ pub fn routes(r: &mut Routes) {
         get(departments_page).post(add_department),
     );
     r.add(
+        "/o/{slug}/admin/departments/{department_id}",
+        Access::Organisation,
+        get(department_page).post(change_department),
+    );
+    r.add(
         "/o/{slug}/admin/staff",
         Access::Organisation,
         get(staff_page).post(staff_import),
@@ -576,23 +581,23 @@ struct DepartmentForm {
     parent: String,
 }
 
-async fn add_department(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
-    Form(form): Form<DepartmentForm>,
-) -> web::Result<Response> {
-    let (org, me) = admin_of(&state, &viewer, &slug, "departments").await?;
-    check_csrf(&viewer, &form.csrf)?;
-    let name = form.name.trim();
-    let all = state.store.departments(org.id).await?;
+/// The problems with a department's new `name` and `parent` (an id as posted), and the
+/// parent chosen; `editing` is the department being changed, which may keep its name
+/// and may not go inside itself.
+fn check_department(
+    org: &Organisation,
+    all: &[crate::store::Department],
+    editing: Option<i64>,
+    name: &str,
+    parent: &str,
+) -> (Option<i64>, Vec<FieldError>) {
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 100 || name.contains('>') {
         errors.push(FieldError {
             field: "name",
             message: "Enter the department's name: up to 100 characters, without >".into(),
         });
-    } else if all.iter().any(|d| d.name == name) {
+    } else if all.iter().any(|d| d.name == name && Some(d.id) != editing) {
         errors.push(FieldError {
             field: "name",
             message: format!(
@@ -601,13 +606,21 @@ async fn add_department(
             ),
         });
     }
-    let parent = match form.parent.trim() {
+    let parent = match parent.trim() {
         "" => None,
         p => match p
             .parse::<i64>()
             .ok()
             .filter(|id| all.iter().any(|d| d.id == *id))
         {
+            Some(id) if editing.is_some_and(|e| within(all, id, e)) => {
+                errors.push(FieldError {
+                    field: "parent",
+                    message: "A department cannot go inside itself or one of its own departments"
+                        .into(),
+                });
+                None
+            }
             Some(id) => Some(id),
             None => {
                 errors.push(FieldError {
@@ -618,6 +631,34 @@ async fn add_department(
             }
         },
     };
+    (parent, errors)
+}
+
+/// Whether department `id` is `ancestor` or inside it, however deep.
+fn within(all: &[crate::store::Department], id: i64, ancestor: i64) -> bool {
+    let mut at = Some(id);
+    // Bounded: stored data with a cycle must not loop for ever.
+    for _ in 0..=all.len() {
+        match at {
+            Some(a) if a == ancestor => return true,
+            Some(a) => at = all.iter().find(|d| d.id == a).and_then(|d| d.parent_id),
+            None => return false,
+        }
+    }
+    false
+}
+
+async fn add_department(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(form): Form<DepartmentForm>,
+) -> web::Result<Response> {
+    let (org, me) = admin_of(&state, &viewer, &slug, "departments").await?;
+    check_csrf(&viewer, &form.csrf)?;
+    let name = form.name.trim();
+    let all = state.store.departments(org.id).await?;
+    let (parent, errors) = check_department(&org, &all, None, name, &form.parent);
     if !errors.is_empty() {
         return departments_view(&state, &viewer, &org, name, errors).await;
     }
@@ -626,6 +667,155 @@ async fn add_department(
         .store
         .audit(Some(org.id), Some(me.user.id), "department added", name)
         .await?;
+    Ok(Redirect::to(&format!("/o/{slug}/admin/departments")).into_response())
+}
+
+/// Department `id` (as in the path) of `org`, and all of `org`'s departments; another
+/// organisation's department is not found.
+async fn department_of(
+    state: &AppState,
+    org: &Organisation,
+    id: &str,
+) -> web::Result<(crate::store::Department, Vec<crate::store::Department>)> {
+    let all = state.store.departments(org.id).await?;
+    let found = id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| all.iter().find(|d| d.id == id).cloned())
+        .ok_or(Error::NotFound)?;
+    Ok((found, all))
+}
+
+fn department_view(
+    viewer: &Viewer,
+    org: &Organisation,
+    department: &crate::store::Department,
+    all: &[crate::store::Department],
+    form: (&str, Option<i64>),
+    errors: Vec<FieldError>,
+) -> web::Result<Response> {
+    let tree = department_tree(all);
+    let choices: Vec<&serde_json::Value> = tree
+        .iter()
+        .filter(|d| {
+            d["id"]
+                .as_i64()
+                .is_some_and(|id| !within(all, id, department.id))
+        })
+        .collect();
+    let inside = all
+        .iter()
+        .filter(|d| d.parent_id == Some(department.id))
+        .count();
+    let parent_name = department
+        .parent_id
+        .and_then(|p| all.iter().find(|d| d.id == p))
+        .map(|d| d.name.clone());
+    form_page(
+        "department.html",
+        &format!("Change {}", department.name),
+        viewer,
+        org,
+        errors,
+        serde_json::json!({
+            "department": department,
+            "name": form.0,
+            "parent": form.1,
+            "parent_name": parent_name,
+            "choices": choices,
+            "inside": inside,
+        }),
+    )
+}
+
+async fn department_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+) -> web::Result<Response> {
+    let (org, _) = admin_of(&state, &viewer, &slug, &format!("departments/{id}")).await?;
+    let (department, all) = department_of(&state, &org, &id).await?;
+    let form = (department.name.as_str(), department.parent_id);
+    department_view(&viewer, &org, &department, &all, form, Vec::new())
+}
+
+#[derive(Deserialize)]
+struct ChangeDepartmentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    parent: String,
+    /// `remove` to remove the department; anything else saves the name and place.
+    #[serde(default)]
+    action: String,
+}
+
+async fn change_department(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+    Form(form): Form<ChangeDepartmentForm>,
+) -> web::Result<Response> {
+    let (org, me) = admin_of(&state, &viewer, &slug, &format!("departments/{id}")).await?;
+    let (department, all) = department_of(&state, &org, &id).await?;
+    check_csrf(&viewer, &form.csrf)?;
+    if form.action == "remove" {
+        state.store.remove_department(org.id, department.id).await?;
+        state
+            .store
+            .audit(
+                Some(org.id),
+                Some(me.user.id),
+                "department removed",
+                &department.name,
+            )
+            .await?;
+        return Ok(Redirect::to(&format!("/o/{slug}/admin/departments")).into_response());
+    }
+    let name = form.name.trim();
+    let (parent, errors) = check_department(&org, &all, Some(department.id), name, &form.parent);
+    if !errors.is_empty() {
+        return department_view(&viewer, &org, &department, &all, (name, parent), errors);
+    }
+    match state
+        .store
+        .update_department(org.id, department.id, name, parent)
+        .await
+    {
+        Ok(()) => {}
+        // Someone else took the name since the check.
+        Err(crate::store::StoreError::Conflict(_)) => {
+            let errors = vec![FieldError {
+                field: "name",
+                message: format!("{} already has a department called {name}", org.name),
+            }];
+            return department_view(&viewer, &org, &department, &all, (name, parent), errors);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut what = Vec::new();
+    if name != department.name {
+        what.push(format!("renamed {} to {name}", department.name));
+    }
+    if parent != department.parent_id {
+        let to = parent
+            .and_then(|p| all.iter().find(|d| d.id == p))
+            .map_or("the top level", |d| d.name.as_str());
+        what.push(format!("moved {name} into {to}"));
+    }
+    if !what.is_empty() {
+        state
+            .store
+            .audit(
+                Some(org.id),
+                Some(me.user.id),
+                "department changed",
+                &what.join("; "),
+            )
+            .await?;
+    }
     Ok(Redirect::to(&format!("/o/{slug}/admin/departments")).into_response())
 }
 

@@ -434,3 +434,66 @@ impl Store {
         .await?))
     }
 }
+
+impl Store {
+    /// Renames department `id` of `org_id` and puts it inside `parent` (`None`: at the
+    /// top). The caller checks that `parent` is not the department or inside it.
+    pub async fn update_department(
+        &self,
+        org_id: i64,
+        id: i64,
+        name: &str,
+        parent: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let changed = on_pool!(self, p => sqlx::query(
+            "UPDATE departments SET name = $1, parent_id = $2 WHERE org_id = $3 AND id = $4"
+        )
+        .bind(name)
+        .bind(parent)
+        .bind(org_id)
+        .bind(id)
+        .execute(p)
+        .await
+        .map_err(super::conflict("name"))?
+        .rows_affected());
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Removes department `id` of `org_id`: the departments and staff directly inside
+    /// it move up to the department it was in (or to none), in one transaction.
+    pub async fn remove_department(&self, org_id: i64, id: i64) -> Result<(), StoreError> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let parent: Option<i64> = sqlx::query_scalar(
+                "SELECT parent_id FROM departments WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE departments SET parent_id = $1 WHERE org_id = $2 AND parent_id = $3")
+                .bind(parent)
+                .bind(org_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE members SET department_id = $1 WHERE org_id = $2 AND department_id = $3")
+                .bind(parent)
+                .bind(org_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM departments WHERE org_id = $1 AND id = $2")
+                .bind(org_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -45,6 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("members.html", include_str!("../../templates/members.html")),
     ("member.html", include_str!("../../templates/member.html")),
+    (
+        "department.html",
+        include_str!("../../templates/department.html"),
+    ),
     ("audit.html", include_str!("../../templates/audit.html")),
     ("outbox.html", include_str!("../../templates/outbox.html")),
     ("error.html", include_str!("../../templates/error.html")),

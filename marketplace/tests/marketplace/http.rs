@@ -349,18 +349,8 @@ async fn no_route_shows_one_organisation_another_s_data() {
         "Mandatory training",
         "learning@northshire-teaching.example",
     ];
-    let aisha = app
-        .store
-        .user_by_email(NURSE.0)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string();
     for path in org_routes {
-        let path = path
-            .replace("{slug}", "northshire-teaching")
-            .replace("{user_id}", &aisha);
+        let path = app.fill_route(path, "northshire-teaching", NURSE.0).await;
         let csrf = intruder.get("/account").await.csrf();
         for r in [
             intruder.get(&path).await,
@@ -741,21 +731,11 @@ async fn an_administrator_uploads_a_staff_list_previews_it_then_imports_it() {
 async fn no_organisation_route_serves_a_member_without_the_role() {
     let app = TestApp::demo().await;
     let mut learner = app.signed_in(NURSE.0, NURSE.1).await;
-    let me = app
-        .store
-        .user_by_email(NURSE.0)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .to_string();
     for (path, access) in route_table() {
         if access != Access::Organisation {
             continue;
         }
-        let path = path
-            .replace("{slug}", "northshire-teaching")
-            .replace("{user_id}", &me);
+        let path = app.fill_route(path, "northshire-teaching", NURSE.0).await;
         let csrf = learner.get("/account").await.csrf();
         for r in [
             learner.get(&path).await,
@@ -783,7 +763,7 @@ async fn no_organisation_route_serves_a_member_without_the_role() {
         .await
         .unwrap()
         .unwrap();
-    let id: i64 = me.parse().unwrap();
+    let id = app.store.user_by_email(NURSE.0).await.unwrap().unwrap().id;
     assert_eq!(
         app.store.roles(org.id, id).await.unwrap(),
         [marketplace::model::Role::Learner]
@@ -983,4 +963,227 @@ async fn a_large_trust_s_members_come_a_page_at_a_time() {
             .status,
         StatusCode::BAD_REQUEST
     );
+}
+
+/// Every route that is not public, asked by someone signed out: sent to sign in (pages),
+/// or refused (API), and nothing changes.
+#[tokio::test]
+async fn no_private_route_serves_someone_signed_out() {
+    let app = TestApp::demo().await;
+    let mut anon = app.client();
+    for (route, access) in route_table() {
+        if access == Access::Public {
+            continue;
+        }
+        let path = app.fill_route(route, "northshire-teaching", NURSE.0).await;
+        let csrf = anon.get("/sign-in").await.csrf();
+        for r in [
+            anon.get(&path).await,
+            anon.post(&path, &[("csrf", &csrf), ("name", "Taken over")])
+                .await,
+        ] {
+            match access {
+                Access::Api => assert!(
+                    matches!(
+                        r.status,
+                        StatusCode::UNAUTHORIZED | StatusCode::METHOD_NOT_ALLOWED
+                    ),
+                    "{path}: {}",
+                    r.status
+                ),
+                _ => assert!(
+                    r.status == StatusCode::METHOD_NOT_ALLOWED
+                        || (r.status == StatusCode::SEE_OTHER
+                            && r.location().starts_with("/sign-in?next=")),
+                    "{path}: {} {}",
+                    r.status,
+                    r.location()
+                ),
+            }
+            assert!(!r.body.contains("nurse@northshire.example"), "{path}");
+        }
+    }
+    let org = app
+        .store
+        .org_by_slug("northshire-teaching")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(org.name.starts_with("Northshire"));
+}
+
+/// Every organisation and platform form, posted by its own administrator without the
+/// session's CSRF token or with a forged one: refused.
+#[tokio::test]
+async fn every_administration_form_needs_its_csrf_token() {
+    let app = TestApp::demo().await;
+    let mut admin = app
+        .signed_in("admin@portal.example", "saffron tide harbour")
+        .await;
+    for (route, access) in route_table() {
+        if !matches!(
+            access,
+            Access::Organisation | Access::Platform | Access::SignedIn
+        ) {
+            continue;
+        }
+        let path = app.fill_route(route, "northshire-teaching", NURSE.0).await;
+        for token in ["", "forged-token-forged-token-forged-token-xx"] {
+            let fields = [
+                ("csrf", token),
+                ("name", "Taken over"),
+                ("action", "remove"),
+            ];
+            // As a form and as an upload: whichever the route reads is refused for the
+            // token; the other is not even read.
+            let statuses = [
+                admin.post(&path, &fields).await.status,
+                admin
+                    .upload(&path, &fields, ("file", "x.csv", b"name,email\n"))
+                    .await
+                    .status,
+            ];
+            assert!(
+                statuses.iter().all(|s| matches!(
+                    *s,
+                    StatusCode::FORBIDDEN
+                        | StatusCode::METHOD_NOT_ALLOWED
+                        | StatusCode::BAD_REQUEST
+                        | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                )) && (statuses.contains(&StatusCode::FORBIDDEN)
+                    || statuses == [StatusCode::METHOD_NOT_ALLOWED; 2]),
+                "{path} with {token:?}: {statuses:?}"
+            );
+        }
+    }
+    let org = app
+        .store
+        .org_by_slug("northshire-teaching")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(org.name.starts_with("Northshire"));
+    assert!(
+        app.store
+            .find_department(org.id, "Swept department")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn departments_are_renamed_moved_and_removed() {
+    let app = TestApp::demo().await;
+    let org = app
+        .store
+        .org_by_slug("northshire-teaching")
+        .await
+        .unwrap()
+        .unwrap();
+    let s = &app.store;
+    let surgery = s.department(org.id, "Surgery", None).await.unwrap();
+    let ward = s.department(org.id, "Ward 7", Some(surgery)).await.unwrap();
+    let bay = s.department(org.id, "Bay A", Some(ward)).await.unwrap();
+    let nurse = s.user_by_email(NURSE.0).await.unwrap().unwrap().id;
+    let mut details = s.staff_details(org.id, nurse).await.unwrap().unwrap();
+    details.department_id = Some(ward);
+    s.set_staff_details(org.id, nurse, &details).await.unwrap();
+    let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
+    let page = format!("/o/northshire-teaching/admin/departments/{ward}");
+    let form = admin.get(&page).await;
+    assert!(
+        form.body
+            .contains("1 member, in Surgery; 1 department inside it"),
+        "{}",
+        form.body
+    );
+    // It cannot go inside itself or what is inside it, and those are not offered.
+    assert!(!form.body.contains(&format!("<option value=\"{bay}\"")));
+    for inside in [ward, bay] {
+        let r = admin
+            .submit(
+                &page,
+                &page,
+                &[
+                    ("name", "Ward 7"),
+                    ("parent", &inside.to_string()),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("cannot go inside itself"), "{}", r.body);
+    }
+    let r = admin
+        .submit(
+            &page,
+            &page,
+            &[("name", "Surgery"), ("parent", ""), ("action", "save")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("already has a department called Surgery"));
+    // Renamed and moved to the top.
+    let r = admin
+        .submit(
+            &page,
+            &page,
+            &[
+                ("name", "Ward 7 (Acute Medicine)"),
+                ("parent", ""),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let all = s.departments(org.id).await.unwrap();
+    let moved = all.iter().find(|d| d.id == ward).unwrap();
+    assert_eq!(
+        (moved.name.as_str(), moved.parent_id),
+        ("Ward 7 (Acute Medicine)", None)
+    );
+    // Moved back under Surgery, then removed: its bay and its nurse move up to Surgery.
+    admin
+        .submit(
+            &page,
+            &page,
+            &[
+                ("name", "Ward 7"),
+                ("parent", &surgery.to_string()),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    let r = admin.submit(&page, &page, &[("action", "remove")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let all = s.departments(org.id).await.unwrap();
+    assert!(all.iter().all(|d| d.id != ward));
+    assert_eq!(
+        all.iter().find(|d| d.id == bay).unwrap().parent_id,
+        Some(surgery)
+    );
+    let details = s.staff_details(org.id, nurse).await.unwrap().unwrap();
+    assert_eq!(details.department_id, Some(surgery));
+    assert_eq!(admin.get(&page).await.status, StatusCode::NOT_FOUND);
+    let audit = admin.get("/o/northshire-teaching/admin/audit").await.body;
+    assert!(
+        audit.contains("renamed Ward 7 to Ward 7 (Acute Medicine)"),
+        "{audit}"
+    );
+    assert!(audit.contains("department removed"));
+    // Another organisation's department is not found through this one.
+    let dales = s
+        .org_by_slug("dalesfield-community")
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = s.department(dales.id, "Community", None).await.unwrap();
+    let r = admin
+        .get(&format!(
+            "/o/northshire-teaching/admin/departments/{theirs}"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("Community"));
 }

@@ -132,6 +132,24 @@ impl TestApp {
         app
     }
 
+    /// `route` from the router's table with every placeholder filled with something real
+    /// of organisation `slug`: its slug, `member`'s id, a department of its own.
+    pub async fn fill_route(&self, route: &str, slug: &str, member: &str) -> String {
+        let org = self.store.org_by_slug(slug).await.unwrap().unwrap();
+        let member = self.store.user_by_email(member).await.unwrap().unwrap().id;
+        let department = self
+            .store
+            .department(org.id, "Swept department", None)
+            .await
+            .unwrap();
+        let filled = route
+            .replace("{slug}", slug)
+            .replace("{user_id}", &member.to_string())
+            .replace("{department_id}", &department.to_string());
+        assert!(!filled.contains('{'), "fill the placeholder of {route}");
+        filled
+    }
+
     pub fn client(&self) -> Client {
         Client {
             state: self.state.clone(),

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use marketplace::app::{self, AppState};
+use marketplace::files::Files;
 use marketplace::model::{OrgKind, Role};
 use marketplace::ops;
 use marketplace::settings::Settings;
@@ -241,7 +242,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &bytes,
                 !dry_run,
                 None,
-                &base,
+                Some(&base),
             )
             .await?;
             for r in &report.rows {
@@ -293,7 +294,13 @@ async fn serve(store: Store, settings: Settings) -> anyhow::Result<ExitCode> {
     let bound = listener.local_addr()?;
     tracing::info!(address = %bound, database = store.backend(), "serving");
     println!("Serving on http://{bound}/");
-    app::serve(listener, AppState::new(store, settings), shutdown_signal()).await?;
+    let files = Files::open(&settings)?;
+    app::serve(
+        listener,
+        AppState::new(store, files, settings),
+        shutdown_signal(),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -318,7 +325,13 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
         println!("  {:<32} password: {:<24} ({})", p.email, p.password, p.who);
     }
     println!("Press Ctrl+C to stop.");
-    app::serve(listener, AppState::new(store, settings), shutdown_signal()).await?;
+    let files = Files::open(&settings)?;
+    app::serve(
+        listener,
+        AppState::new(store, files, settings),
+        shutdown_signal(),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 

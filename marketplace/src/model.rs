@@ -94,6 +94,10 @@ pub struct Organisation {
     pub key_messages: String,
     pub contact: String,
     pub accessibility_statement: String,
+    /// Where the logo is kept in the file storage, if there is one (not shown: pages
+    /// link to the logo's address instead).
+    #[serde(skip)]
+    pub logo_key: Option<String>,
 }
 
 /// What an organisation's administrators may change about its sub-site.

@@ -332,7 +332,71 @@ pub async fn demo_data(store: &Store, settings: &Settings) -> Result<Vec<DemoPer
             who: seed.who,
         });
     }
+    let northshire = store
+        .org_by_slug("northshire-teaching")
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    // The demo's staff are already on board: no welcome e-mails.
+    crate::orgs::staff::import(
+        store,
+        &northshire,
+        demo_staff(DEMO_STAFF).as_bytes(),
+        true,
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| OpsError::Invalid(e.to_string()))?;
     Ok(out)
+}
+
+/// How many generated staff the demo's large trust has, besides its named people.
+const DEMO_STAFF: usize = 150;
+
+/// The large trust's HR extract: its named people in their departments, and `count`
+/// more staff across wards and teams, each with a line manager and a start date.
+fn demo_staff(count: usize) -> String {
+    const FIRST: [&str; 20] = [
+        "Amara", "Ben", "Chloe", "Deepak", "Ellie", "Femi", "Grace", "Harry", "Isla", "Jamal",
+        "Katie", "Liam", "Maya", "Nathan", "Olivia", "Pawel", "Ruth", "Sanjay", "Tegan", "Usman",
+    ];
+    const LAST: [&str; 20] = [
+        "Adeyemi", "Brown", "Chen", "Davies", "Edwards", "Fraser", "Green", "Hughes", "Iqbal",
+        "Jones", "Khan", "Lewis", "Morgan", "Nowak", "Okafor", "Patel", "Roberts", "Singh",
+        "Taylor", "Williams",
+    ];
+    const TEAMS: [(&str, &str); 6] = [
+        ("Medicine > Ward 12 (Respiratory)", "Staff nurse"),
+        ("Medicine > Acute Medical Unit", "Healthcare assistant"),
+        ("Emergency Department", "Emergency nurse practitioner"),
+        ("Women's and Children's > Maternity", "Midwife"),
+        ("Estates and Facilities > Portering", "Porter"),
+        ("Therapies", "Physiotherapist"),
+    ];
+    let mut csv = String::from(
+        "name,email,employee_number,job_role,department,line_manager_email,start_date\n\
+         Aisha Rahman,nurse@northshire.example,N0000101,Staff nurse,Medicine > Ward 12 (Respiratory),coach@northshire.example,2021-09-06\n\
+         Kieran Walsh,porter@northshire.example,N0000102,Porter,Estates and Facilities > Portering,training@northshire.example,2019-04-01\n",
+    );
+    // Unique pairs of names for up to 400 people.
+    for i in 0..count.min(400) {
+        let (first, last) = (FIRST[i % 20], LAST[(i / 20 + i) % 20]);
+        let (team, role) = TEAMS[i % TEAMS.len()];
+        let manager = if i % 2 == 0 {
+            "coach@northshire.example"
+        } else {
+            "training@northshire.example"
+        };
+        csv.push_str(&format!(
+            "{first} {last},{}.{}@northshire.example,N{:07},{role},{team},{manager},20{:02}-{:02}-01\n",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            1000 + i,
+            10 + i % 16,
+            1 + i % 12,
+        ));
+    }
+    csv
 }
 
 #[cfg(test)]

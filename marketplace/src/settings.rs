@@ -47,6 +47,9 @@ pub struct Settings {
     /// `sqlite://path` or `postgres://…`; empty means `marketplace.db` in `data_dir`.
     /// A secret: a PostgreSQL URL can hold a password.
     pub database_url: Secret,
+    /// The folder that keeps files (logos, packages); empty means `storage` in
+    /// `data_dir`.
+    pub storage_dir: PathBuf,
     pub host: IpAddr,
     /// 0 lets the system choose.
     pub port: u16,
@@ -73,6 +76,7 @@ impl Default for Settings {
         Self {
             data_dir: PathBuf::from("marketplace-data"),
             database_url: Secret::default(),
+            storage_dir: PathBuf::new(),
             host: IpAddr::from([127, 0, 0, 1]),
             port: 8080,
             public_url: String::new(),
@@ -156,6 +160,7 @@ impl Settings {
         match key {
             "data_dir" => self.data_dir = PathBuf::from(value),
             "database_url" => self.database_url = Secret::new(value),
+            "storage_dir" => self.storage_dir = PathBuf::from(value),
             "host" => self.host = parse(value)?,
             "port" => self.port = parse(value)?,
             "public_url" => self.public_url = value.to_string(),
@@ -172,6 +177,15 @@ impl Settings {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The folder that keeps files: the one given, or `storage` in the data folder.
+    pub fn storage_dir(&self) -> PathBuf {
+        if self.storage_dir.as_os_str().is_empty() {
+            self.data_dir.join("storage")
+        } else {
+            self.storage_dir.clone()
+        }
     }
 
     /// The database to use: the URL given, or SQLite in the data folder.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::files::Files;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -12,6 +13,7 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub files: Files,
     pub settings: Arc<Settings>,
     /// A password hash to verify against when there is no account, so that a sign-in
     /// with an unknown address takes as long as one with a wrong password.
@@ -19,10 +21,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings) -> Self {
+    pub fn new(store: Store, files: Files, settings: Settings) -> Self {
         let decoy = crate::secrets::decoy_hash(settings.argon2_memory_kib);
         Self {
             store,
+            files,
             settings: Arc::new(settings),
             decoy_hash: decoy.into(),
         }

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::model::Organisation;
 use crate::secrets::token_hash;
@@ -144,39 +144,53 @@ async fn organisation(caller: Caller, Path(slug): Path<String>) -> Result<Respon
     Ok(axum::Json(org).into_response())
 }
 
-#[derive(Serialize)]
-struct Member {
-    email: String,
-    name: String,
-    roles: Vec<crate::model::Role>,
-    employee_number: Option<String>,
-    job_role: Option<String>,
-    start_date: Option<String>,
+/// Members returned in one page when the caller does not say.
+const MEMBERS_PAGE: i64 = 100;
+/// The most members one page holds.
+const MEMBERS_PAGE_MAX: i64 = 1000;
+
+#[derive(Deserialize)]
+struct MembersQuery {
+    /// The `id` of the last member of the previous page.
+    after: Option<i64>,
+    limit: Option<i64>,
 }
 
 async fn members(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
+    query: Result<Query<MembersQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let org = caller.org(&slug, "members:read")?;
-    let mut out = Vec::new();
-    for (user, roles) in state.store.members(org.id).await? {
-        let d = state
-            .store
-            .staff_details(org.id, user.id)
-            .await?
-            .unwrap_or_default();
-        out.push(Member {
-            email: user.email,
-            name: user.name,
-            roles,
-            employee_number: d.employee_number,
-            job_role: d.job_role,
-            start_date: d.start_date,
-        });
+    let Query(q) = query.map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            format!("`after` and `limit` are whole numbers: {}", e.body_text()),
+        )
+    })?;
+    let limit = q.limit.unwrap_or(MEMBERS_PAGE);
+    if !(1..=MEMBERS_PAGE_MAX).contains(&limit) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            format!("`limit` is from 1 to {MEMBERS_PAGE_MAX}"),
+        ));
     }
-    Ok(axum::Json(serde_json::json!({ "members": out })).into_response())
+    let members = state
+        .store
+        .member_records(org.id, q.after.unwrap_or(0), limit)
+        .await?;
+    // A full page may have more after it; the last page says so by having no `next`.
+    let next = (members.len() as i64 == limit)
+        .then(|| {
+            members
+                .last()
+                .map(|m| format!("/api/v1/orgs/{slug}/members?after={}&limit={limit}", m.id))
+        })
+        .flatten();
+    Ok(axum::Json(serde_json::json!({ "members": members, "next": next })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -201,7 +215,7 @@ async fn import_staff(
         &body,
         !q.dry_run,
         Some(caller.0.user_id),
-        &base,
+        Some(&base),
     )
     .await
     {
@@ -238,8 +252,11 @@ pub fn document() -> serde_json::Value {
                 "responses": { "200": { "description": "The organisation and its branding" }, "401": problem, "403": problem, "404": problem }
             } },
             "/api/v1/orgs/{slug}/members": { "get": {
-                "summary": "Its members, their roles and HR details (scope members:read)", "parameters": [slug],
-                "responses": { "200": { "description": "{ members: [...] }" }, "401": problem, "403": problem, "404": problem }
+                "summary": "Its members, their roles and HR details, a page at a time by account id (scope members:read); follow `next` until it is null",
+                "parameters": [slug,
+                    { "name": "after", "in": "query", "description": "the `id` of the last member of the previous page", "schema": { "type": "integer" } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": MEMBERS_PAGE_MAX, "default": MEMBERS_PAGE } }],
+                "responses": { "200": { "description": "{ members: [{ id, email, name, roles, employee_number, job_role, department, line_manager_email, start_date }], next: URL or null }" }, "400": problem, "401": problem, "403": problem, "404": problem }
             } },
             "/api/v1/orgs/{slug}/staff": { "post": {
                 "summary": "Import a staff CSV (scope members:write); ?dry_run=true only reports", "parameters": [slug, { "name": "dry_run", "in": "query", "schema": { "type": "boolean" } }],

@@ -3,6 +3,7 @@
 //! manage: branding, members and the audit log. Every page that shows an organisation's
 //! own data checks the viewer's roles in that organisation first.
 
+pub mod logo;
 pub mod staff;
 
 use axum::Form;
@@ -28,6 +29,12 @@ pub fn routes(r: &mut Routes) {
         get(accessibility),
     );
     r.add("/o/{slug}/branding.css", Access::Public, get(branding_css));
+    r.add("/o/{slug}/logo.png", Access::Public, get(logo::logo));
+    r.add(
+        "/o/{slug}/admin/logo",
+        Access::Organisation,
+        axum::routing::post(logo::change),
+    );
     r.add(
         "/o/{slug}/admin/branding",
         Access::Organisation,
@@ -291,6 +298,47 @@ fn validate_branding(f: &BrandingForm) -> Result<Branding, Vec<FieldError>> {
     }
 }
 
+impl From<&Organisation> for BrandingForm {
+    fn from(org: &Organisation) -> Self {
+        BrandingForm {
+            name: org.name.clone(),
+            primary_colour: org.primary_colour.clone().unwrap_or_default(),
+            key_messages: org.key_messages.clone(),
+            contact: org.contact.clone(),
+            accessibility_statement: org.accessibility_statement.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The branding page of `org`: `form` as posted (or `None`, the stored branding), and
+/// the problems with it or with a logo upload (400); `saved` says the last change was.
+fn branding_view(
+    viewer: &Viewer,
+    org: &Organisation,
+    form: Option<&BrandingForm>,
+    errors: Vec<FieldError>,
+    saved: bool,
+) -> web::Result<Response> {
+    let form = form.map_or_else(
+        || serde_json::json!(BrandingForm::from(org)),
+        |f| serde_json::json!(f),
+    );
+    let title = if errors.is_empty() {
+        "Branding"
+    } else {
+        "Error: Branding"
+    };
+    form_page(
+        "branding.html",
+        title,
+        viewer,
+        org,
+        errors,
+        serde_json::json!({ "form": form, "saved": saved, "max_logo": web::size(logo::MAX_BYTES) }),
+    )
+}
+
 async fn branding_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -298,21 +346,7 @@ async fn branding_page(
     Query(q): Query<Saved>,
 ) -> web::Result<Response> {
     let (org, _) = admin_of(&state, &viewer, &slug, "branding").await?;
-    let form = BrandingForm {
-        name: org.name.clone(),
-        primary_colour: org.primary_colour.clone().unwrap_or_default(),
-        key_messages: org.key_messages.clone(),
-        contact: org.contact.clone(),
-        accessibility_statement: org.accessibility_statement.clone(),
-        ..Default::default()
-    };
-    templates().page(
-        "branding.html",
-        "Branding",
-        &viewer,
-        Some(&org),
-        serde_json::json!({ "form": form, "saved": q.saved.is_some(), "errors": [] }),
-    )
+    branding_view(&viewer, &org, None, Vec::new(), q.saved.is_some())
 }
 
 async fn save_branding(
@@ -337,16 +371,7 @@ async fn save_branding(
                 .await?;
             Ok(Redirect::to(&format!("/o/{slug}/admin/branding?saved=1")).into_response())
         }
-        Err(errors) => {
-            let page = templates().page(
-                "branding.html",
-                "Error: Branding",
-                &viewer,
-                Some(&org),
-                serde_json::json!({ "form": form, "saved": false, "errors": errors }),
-            )?;
-            Ok((StatusCode::BAD_REQUEST, page).into_response())
-        }
+        Err(errors) => branding_view(&viewer, &org, Some(&form), errors, false),
     }
 }
 
@@ -446,33 +471,10 @@ async fn staff_import(
 ) -> web::Result<Response> {
     let (org, me) = admin_of(&state, &viewer, &slug, "staff").await?;
     // Read only once the viewer may: a stranger learns nothing from how the upload fails.
-    let mut form =
-        <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(request, &())
-            .await
-            .map_err(|e| {
-                Error::BadRequest(format!(
-                    "Upload the file with the form on this page ({})",
-                    e.body_text()
-                ))
-            })?;
-    let (mut csrf, mut mode, mut csv) = (String::new(), String::new(), Vec::new());
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        Error::BadRequest(format!("The upload could not be read: {}", e.body_text()))
-    };
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.map_err(unreadable)?,
-            "mode" => mode = field.text().await.map_err(unreadable)?,
-            "file" | "csv" => {
-                let bytes = field.bytes().await.map_err(unreadable)?;
-                if !bytes.is_empty() {
-                    csv = bytes.to_vec();
-                }
-            }
-            _ => {}
-        }
-    }
-    check_csrf(&viewer, &csrf)?;
+    let upload = web::Upload::read(request, &["csv"], state.settings.max_body_bytes).await?;
+    check_csrf(&viewer, upload.field("csrf"))?;
+    let apply = upload.field("mode") == "import";
+    let csv = upload.file;
     let again = |error: String| -> web::Result<Response> {
         let page = templates().page(
             "staff.html",
@@ -491,7 +493,6 @@ async fn staff_import(
             "The file is not UTF-8 text: save it from your spreadsheet as \"CSV UTF-8\"".into(),
         );
     };
-    let apply = mode == "import";
     let base = crate::web::link_base(&state, &headers);
     match staff::import(
         &state.store,
@@ -499,7 +500,7 @@ async fn staff_import(
         text.as_bytes(),
         apply,
         Some(me.user.id),
-        &base,
+        Some(&base),
     )
     .await
     {

@@ -235,14 +235,16 @@ fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
 }
 
 /// Works out, and with `apply` makes, the changes a staff file asks of `org`.
-/// `link_base` starts the links in welcome e-mails.
+/// New people are sent a welcome e-mail with a link to set their password, starting
+/// with the site's address `welcome`; with `None` they are sent nothing (the demo, or a
+/// trust whose staff will sign in another way).
 pub async fn import(
     store: &Store,
     org: &Organisation,
     bytes: &[u8],
     apply: bool,
     actor: Option<i64>,
-    link_base: &str,
+    welcome: Option<&str>,
 ) -> Result<ImportReport, ImportError> {
     let Parsed {
         rows,
@@ -328,7 +330,9 @@ pub async fn import(
                 continue;
             }
             store.add_member(org.id, user.id, &[Role::Learner]).await?;
-            if *outcome == Outcome::Created {
+            if *outcome == Outcome::Created
+                && let Some(link_base) = welcome
+            {
                 let token = secrets::random_token();
                 store
                     .create_reset(user.id, &secrets::token_hash(&token), WELCOME_SECS)

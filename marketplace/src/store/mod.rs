@@ -20,7 +20,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{ApiToken, Claimed, OutboxMessage, SessionUser};
 pub use links::Invitation;
-pub use orgs::{AuditEntry, Department, StaffDetails};
+pub use orgs::{AuditEntry, Department, MemberRecord, StaffDetails};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

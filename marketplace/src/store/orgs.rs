@@ -7,7 +7,7 @@ use crate::model::{Branding, Membership, OrgKind, Organisation, Role, User};
 
 macro_rules! org_columns {
     () => {
-        "id, slug, name, kind, primary_colour, key_messages, contact, accessibility_statement"
+        "id, slug, name, kind, primary_colour, key_messages, contact, accessibility_statement, logo_key"
     };
 }
 
@@ -21,6 +21,7 @@ struct OrgRow {
     key_messages: String,
     contact: String,
     accessibility_statement: String,
+    logo_key: Option<String>,
 }
 
 impl TryFrom<OrgRow> for Organisation {
@@ -35,6 +36,7 @@ impl TryFrom<OrgRow> for Organisation {
             key_messages: r.key_messages,
             contact: r.contact,
             accessibility_statement: r.accessibility_statement,
+            logo_key: r.logo_key,
         })
     }
 }
@@ -55,6 +57,17 @@ fn roles_from(texts: Vec<String>) -> Result<Vec<Role>, StoreError> {
         .collect::<Result<Vec<Role>, _>>()?;
     roles.sort();
     Ok(roles)
+}
+
+/// Roles as `string_agg` lists them: `coach,learner`, or nothing.
+fn roles_listed(list: Option<String>) -> Result<Vec<Role>, StoreError> {
+    roles_from(
+        list.unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 impl Store {
@@ -245,14 +258,7 @@ impl Store {
         .await?);
         rows.into_iter()
             .map(|r| {
-                let roles = roles_from(
-                    r.roles
-                        .unwrap_or_default()
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                )?;
+                let roles = roles_listed(r.roles)?;
                 Ok((
                     User {
                         id: r.id,
@@ -495,5 +501,102 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+impl Store {
+    /// Sets (or with `None` removes) the storage key of an organisation's logo, and
+    /// gives the key it had before.
+    pub async fn set_logo(
+        &self,
+        org_id: i64,
+        key: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let old: Option<String> =
+                sqlx::query_scalar("SELECT logo_key FROM organisations WHERE id = $1")
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE organisations SET logo_key = $1 WHERE id = $2")
+                .bind(key)
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(old)
+        })
+    }
+}
+
+/// A member as HR systems see them: who, roles, and what HR knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberRecord {
+    /// The account's id: stable, and the cursor of the API's pages.
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub employee_number: Option<String>,
+    pub job_role: Option<String>,
+    pub department: Option<String>,
+    pub line_manager_email: Option<String>,
+    pub start_date: Option<String>,
+}
+
+impl Store {
+    /// Up to `limit` members of `org_id` whose account id is above `after`, by id: a
+    /// page that stays right while members join and leave between requests.
+    pub async fn member_records(
+        &self,
+        org_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<MemberRecord>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            email: String,
+            name: String,
+            roles: Option<String>,
+            employee_number: Option<String>,
+            job_role: Option<String>,
+            department: Option<String>,
+            line_manager_email: Option<String>,
+            start_date: Option<String>,
+        }
+        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(
+            "SELECT u.id, u.email, u.name,
+                    (SELECT string_agg(r.role, ',') FROM member_roles r WHERE r.org_id = m.org_id AND r.user_id = m.user_id) AS roles,
+                    m.employee_number, m.job_role, d.name AS department, lm.email AS line_manager_email, m.start_date
+             FROM members m
+             JOIN users u ON u.id = m.user_id
+             LEFT JOIN departments d ON d.id = m.department_id AND d.org_id = m.org_id
+             LEFT JOIN users lm ON lm.id = m.line_manager_id
+             WHERE m.org_id = $1 AND m.user_id > $2
+             ORDER BY m.user_id LIMIT $3"
+        )
+        .bind(org_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(p)
+        .await?);
+        rows.into_iter()
+            .map(|r| {
+                Ok(MemberRecord {
+                    roles: roles_listed(r.roles)?,
+                    id: r.id,
+                    email: r.email,
+                    name: r.name,
+                    employee_number: r.employee_number,
+                    job_role: r.job_role,
+                    department: r.department,
+                    line_manager_email: r.line_manager_email,
+                    start_date: r.start_date,
+                })
+            })
+            .collect()
     }
 }

@@ -104,3 +104,9 @@ impl IntoResponse for Error {
         response
     }
 }
+
+impl From<crate::files::FilesError> for Error {
+    fn from(e: crate::files::FilesError) -> Self {
+        Error::internal(e)
+    }
+}

@@ -2,6 +2,7 @@
 //! returns, the signed-in viewer and CSRF protection, and the static files.
 
 mod error;
+mod upload;
 mod viewer;
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
 pub use error::{Error, Result, log_internal};
+pub use upload::{Upload, size};
 pub use viewer::{Viewer, check_csrf, csrf_cookie_layer};
 
 /// The cookies' names and flags.
@@ -115,6 +117,9 @@ impl Templates {
         if let Some(org) = org {
             ctx.insert("org", org);
             ctx.insert("key_messages_html", &markdown(&org.key_messages));
+            if let Some(key) = &org.logo_key {
+                ctx.insert("logo_url", &crate::orgs::logo::url(org, key));
+            }
         }
         let html = self.0.render(name, &ctx).map_err(Error::internal)?;
         Ok(Html(html).into_response())

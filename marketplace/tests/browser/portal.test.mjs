@@ -81,7 +81,15 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await page.getByLabel('Key messages').fill('Book your **fire safety** refresher by Friday.');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByText('Your changes have been saved.').waitFor();
+  await page.getByLabel('Upload a logo').setInputFiles(new URL('../../../sample-courses/fire-safety/media/extinguisher-poster.png', import.meta.url).pathname);
+  await page.getByRole('button', { name: 'Upload logo' }).click();
+  await page.getByText('Your changes have been saved.').waitFor();
+  await page.getByAltText(/The current logo of/).waitFor();
+  await axe(page, 'branding, with a logo');
   await page.goto(`${BASE}/o/northshire-teaching/`);
+  const logo = page.locator('.course-header img.portal-logo');
+  assert.equal(await logo.evaluate((img) => img.complete && img.naturalHeight), 160);
+  assert.equal(await logo.evaluate((img) => img.getBoundingClientRect().height), 40);
   assert.equal(await page.locator('.course-header').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(124, 40, 85)');
   assert.equal(await page.locator('.course-key-message strong').textContent(), 'fire safety');
   await axe(page, 'sub-site, rebranded');
@@ -113,6 +121,9 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await page.getByRole('button', { name: 'Add department' }).click();
   await page.getByText('in Surgery').waitFor();
   await axe(page, 'departments');
+  await page.getByRole('link', { name: 'Ward 7' }).click();
+  await page.getByRole('heading', { name: 'Change Ward 7' }).waitFor();
+  await axe(page, 'a department');
   await page.goto(`${BASE}/o/northshire-teaching/admin/staff`);
   await axe(page, 'staff import');
   await page.getByLabel('Staff list (CSV)').setInputFiles({

@@ -250,3 +250,77 @@ async fn the_openapi_document_describes_every_api_route() {
         }
     }
 }
+
+/// An HR system reads a large trust's members page by page, following `next`, and gets
+/// each member once with what HR knows of them.
+#[tokio::test]
+async fn members_come_a_page_at_a_time_with_their_hr_details() {
+    let app = TestApp::demo().await;
+    let mut csv =
+        String::from("name,email,employee_number,job_role,department,line_manager_email\n");
+    for i in 0..250 {
+        csv.push_str(&format!(
+            "Staff {i:03},staff{i:03}@dales.example,E{i:05},Carer,Community > Team {},carer@dalesfield.example\n",
+            i % 3
+        ));
+    }
+    let org = app
+        .store
+        .org_by_slug("dalesfield-community")
+        .await
+        .unwrap()
+        .unwrap();
+    marketplace::orgs::staff::import(&app.store, &org, csv.as_bytes(), true, None, None)
+        .await
+        .unwrap();
+    let total = app.store.member_count(org.id).await.unwrap();
+    assert!(total > 250);
+    let reader = token(
+        &app,
+        "dalesfield-community",
+        "org.admin@dalesfield.example",
+        &["members:read"],
+    )
+    .await;
+    let mut c = app.client();
+    let mut next = Some("/api/v1/orgs/dalesfield-community/members?limit=100".to_string());
+    let (mut seen, mut pages) = (Vec::new(), 0);
+    while let Some(url) = next {
+        let r = call(&mut c, "GET", &url, Some(&reader), "").await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+        let page: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let members = page["members"].as_array().unwrap();
+        assert!(members.len() <= 100);
+        seen.extend(members.iter().cloned());
+        next = page["next"].as_str().map(str::to_string);
+        pages += 1;
+    }
+    assert_eq!(seen.len() as i64, total, "every member once");
+    assert_eq!(
+        pages,
+        total / 100 + 1,
+        "full pages, then the last one without `next`"
+    );
+    let mut ids: Vec<i64> = seen.iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len() as i64, total);
+    let s7 = seen
+        .iter()
+        .find(|m| m["email"] == "staff007@dales.example")
+        .unwrap();
+    assert_eq!(s7["employee_number"], "E00007");
+    assert_eq!(s7["department"], "Team 1");
+    assert_eq!(s7["line_manager_email"], "carer@dalesfield.example");
+    assert_eq!(s7["roles"][0], "learner");
+    for bad in ["?limit=0", "?limit=5000", "?after=x", "?limit=1e3"] {
+        let r = call(
+            &mut c,
+            "GET",
+            &format!("/api/v1/orgs/dalesfield-community/members{bad}"),
+            Some(&reader),
+            "",
+        )
+        .await;
+        problem(&r, StatusCode::BAD_REQUEST);
+    }
+}

@@ -847,9 +847,18 @@ async fn departments_form_a_tree() {
     let app = TestApp::demo().await;
     let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
     let page = "/o/northshire-teaching/admin/departments";
+    // The demo's HR extract made the trust's wards and teams.
     assert!(
         admin
             .get(page)
+            .await
+            .body
+            .contains("Medicine &gt; Ward 12 (Respiratory)")
+    );
+    let mut fresh = app.signed_in(DALESFIELD_ADMIN.0, DALESFIELD_ADMIN.1).await;
+    assert!(
+        fresh
+            .get("/o/dalesfield-community/admin/departments")
             .await
             .body
             .contains("There are no departments yet")
@@ -930,7 +939,7 @@ async fn a_large_trust_s_members_come_a_page_at_a_time() {
         csv.as_bytes(),
         true,
         None,
-        "http://portal",
+        Some("http://portal"),
     )
     .await
     .unwrap();

@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod cli;
 mod http;
+mod logo;
 mod mail;
 mod staff;
 mod store;

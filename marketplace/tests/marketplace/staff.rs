@@ -28,9 +28,16 @@ async fn a_staff_file_goes_in_once_with_a_report_per_row() {
             .await
             .unwrap();
 
-        let dry = import(&s, &org, FILE.as_bytes(), false, None, "http://portal")
-            .await
-            .unwrap();
+        let dry = import(
+            &s,
+            &org,
+            FILE.as_bytes(),
+            false,
+            None,
+            Some("http://portal"),
+        )
+        .await
+        .unwrap();
         let outcomes: Vec<(usize, Outcome)> = dry
             .rows
             .iter()
@@ -60,7 +67,7 @@ async fn a_staff_file_goes_in_once_with_a_report_per_row() {
         );
         assert!(s.outbox(10).await.unwrap().is_empty());
 
-        let done = import(&s, &org, FILE.as_bytes(), true, None, "http://portal")
+        let done = import(&s, &org, FILE.as_bytes(), true, None, Some("http://portal"))
             .await
             .unwrap();
         assert_eq!((done.created, done.joined, done.errors), (2, 1, 2), "{b}");
@@ -92,7 +99,7 @@ async fn a_staff_file_goes_in_once_with_a_report_per_row() {
         );
 
         // The same file again: nothing changes, no more mail.
-        let again = import(&s, &org, FILE.as_bytes(), true, None, "http://portal")
+        let again = import(&s, &org, FILE.as_bytes(), true, None, Some("http://portal"))
             .await
             .unwrap();
         assert_eq!(
@@ -102,12 +109,36 @@ async fn a_staff_file_goes_in_once_with_a_report_per_row() {
             again.rows
         );
         assert_eq!(s.outbox(10).await.unwrap().len(), 2);
+        // Without a site address to link to, new people are added without an e-mail.
+        let quiet = import(
+            &s,
+            &org,
+            b"name,email\nQuiet Person,quiet@nhs.example\n",
+            true,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(quiet.created, 1, "{b}");
+        assert_eq!(
+            s.outbox(10).await.unwrap().len(),
+            2,
+            "{b}: no welcome e-mail"
+        );
 
         // A changed row is an update naming what changed.
         let changed = FILE.replace("Staff nurse", "Senior staff nurse");
-        let upd = import(&s, &org, changed.as_bytes(), true, None, "http://portal")
-            .await
-            .unwrap();
+        let upd = import(
+            &s,
+            &org,
+            changed.as_bytes(),
+            true,
+            None,
+            Some("http://portal"),
+        )
+        .await
+        .unwrap();
         let row = upd
             .rows
             .iter()

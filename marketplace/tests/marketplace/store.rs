@@ -226,3 +226,127 @@ async fn tokens_and_audit_belong_to_one_organisation() {
         assert!(s.ping().await);
     }
 }
+
+#[tokio::test]
+async fn departments_logos_and_member_records_stay_in_their_organisation() {
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let leeds = s
+            .create_org("leeds", "Leeds", OrgKind::Trust)
+            .await
+            .unwrap();
+        let york = s.create_org("york", "York", OrgKind::Trust).await.unwrap();
+        let surgery = s.department(leeds.id, "Surgery", None).await.unwrap();
+        let ward = s
+            .department(leeds.id, "Ward 7", Some(surgery))
+            .await
+            .unwrap();
+        let bay = s.department(leeds.id, "Bay A", Some(ward)).await.unwrap();
+        let theirs = s.department(york.id, "Ward 7", None).await.unwrap();
+        let sam = s.create_user("sam@nhs.example", "Sam", None).await.unwrap();
+        let lee = s.create_user("lee@nhs.example", "Lee", None).await.unwrap();
+        s.add_member(leeds.id, sam.id, &[Role::Learner, Role::Coach])
+            .await
+            .unwrap();
+        s.add_member(leeds.id, lee.id, &[Role::TrainingManager])
+            .await
+            .unwrap();
+        s.add_member(york.id, lee.id, &[Role::Learner])
+            .await
+            .unwrap();
+        let details = marketplace::store::StaffDetails {
+            employee_number: Some("E1".into()),
+            department_id: Some(ward),
+            line_manager_id: Some(lee.id),
+            ..Default::default()
+        };
+        s.set_staff_details(leeds.id, sam.id, &details)
+            .await
+            .unwrap();
+        // Names stay unique within the organisation; another's department is not found.
+        assert!(
+            matches!(
+                s.update_department(leeds.id, ward, "Surgery", Some(surgery))
+                    .await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        assert!(matches!(
+            s.update_department(leeds.id, theirs, "Mine now", None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.remove_department(leeds.id, theirs).await,
+            Err(StoreError::NotFound)
+        ));
+        s.update_department(leeds.id, ward, "Ward 7 (Acute)", Some(surgery))
+            .await
+            .unwrap();
+        s.remove_department(leeds.id, ward).await.unwrap();
+        let all = s.departments(leeds.id).await.unwrap();
+        assert_eq!(all.len(), 2, "{b}");
+        assert_eq!(
+            all.iter().find(|d| d.id == bay).unwrap().parent_id,
+            Some(surgery)
+        );
+        assert_eq!(
+            s.staff_details(leeds.id, sam.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .department_id,
+            Some(surgery),
+            "{b}: staff move up with the sub-departments"
+        );
+        assert_eq!(s.departments(york.id).await.unwrap()[0].name, "Ward 7");
+        // Logos.
+        assert_eq!(
+            s.set_logo(leeds.id, Some("logos/1/a.png")).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            s.set_logo(leeds.id, Some("logos/1/b.png"))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("logos/1/a.png")
+        );
+        assert_eq!(
+            s.org_by_slug("leeds")
+                .await
+                .unwrap()
+                .unwrap()
+                .logo_key
+                .as_deref(),
+            Some("logos/1/b.png")
+        );
+        assert_eq!(s.org_by_slug("york").await.unwrap().unwrap().logo_key, None);
+        assert!(matches!(
+            s.set_logo(9999, None).await,
+            Err(StoreError::NotFound)
+        ));
+        // Member records, a page at a time by id, with what HR knows.
+        let first = s.member_records(leeds.id, 0, 1).await.unwrap();
+        assert_eq!(first.len(), 1, "{b}");
+        let rest = s.member_records(leeds.id, first[0].id, 10).await.unwrap();
+        assert_eq!(rest.len(), 1, "{b}");
+        let all: Vec<_> = first.into_iter().chain(rest).collect();
+        let sam_record = all.iter().find(|m| m.id == sam.id).unwrap();
+        assert_eq!(sam_record.roles, [Role::Coach, Role::Learner], "{b}");
+        assert_eq!(sam_record.department.as_deref(), Some("Surgery"));
+        assert_eq!(
+            sam_record.line_manager_email.as_deref(),
+            Some("lee@nhs.example")
+        );
+        assert_eq!(sam_record.employee_number.as_deref(), Some("E1"));
+        let york_records = s.member_records(york.id, 0, 10).await.unwrap();
+        assert_eq!(york_records.len(), 1);
+        assert_eq!(
+            york_records[0].roles,
+            [Role::Learner],
+            "{b}: roles of this organisation only"
+        );
+    }
+}

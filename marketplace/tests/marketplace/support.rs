@@ -110,16 +110,20 @@ pub struct TestApp {
     pub store: Store,
     pub state: AppState,
     _db: TestDb,
+    _files: tempfile::TempDir,
 }
 
 impl TestApp {
     pub async fn on(db: TestDb) -> Self {
         let store = Store::connect(&db.url).await.unwrap();
-        let state = AppState::new(store.clone(), settings());
+        let files_dir = tempfile::tempdir().unwrap();
+        let files = marketplace::files::Files::local(files_dir.path()).unwrap();
+        let state = AppState::new(store.clone(), files, settings());
         Self {
             store,
             state,
             _db: db,
+            _files: files_dir,
         }
     }
 
@@ -177,6 +181,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent, for what is not text.
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -235,6 +241,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
         };
         for c in resp.set_cookies() {
             let c = cookie::Cookie::parse(c).unwrap();

@@ -1,0 +1,116 @@
+//! The files the service keeps beside its database: organisations' logos now, course
+//! packages with the content. One interface over object storage (the `object_store`
+//! crate), with a local folder as the default (`storage` in the data folder), so that
+//! deployments of several instances can share a bucket instead.
+//!
+//! Keys are relative paths (`logos/<sha-256>.png`); a file is written whole or not at
+//! all (the local store writes to a temporary file and renames it).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use crate::settings::Settings;
+
+/// What went wrong with stored files.
+#[derive(Debug, thiserror::Error)]
+pub enum FilesError {
+    #[error("cannot open the storage at {place}: {reason}")]
+    Open { place: String, reason: String },
+    #[error("`{0}` is not a storage key")]
+    BadKey(String),
+    #[error(transparent)]
+    Store(#[from] object_store::Error),
+}
+
+/// The service's file storage: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Files {
+    inner: Arc<dyn ObjectStore>,
+}
+
+impl Files {
+    /// The storage the settings name: `storage_dir`, or `storage` in the data folder.
+    pub fn open(settings: &Settings) -> Result<Self, FilesError> {
+        Self::local(&settings.storage_dir())
+    }
+
+    /// A local folder, created if it is missing.
+    pub fn local(dir: &Path) -> Result<Self, FilesError> {
+        let open = |e: &dyn std::fmt::Display| FilesError::Open {
+            place: dir.display().to_string(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open(&e))?;
+        let store = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| open(&e))?
+            .with_automatic_cleanup(true);
+        Ok(Self {
+            inner: Arc::new(store),
+        })
+    }
+
+    fn path(key: &str) -> Result<object_store::path::Path, FilesError> {
+        // `parse` refuses `..`, empty segments and other ways out of the prefix.
+        object_store::path::Path::parse(key)
+            .ok()
+            .filter(|p| p.as_ref() == key && !key.is_empty())
+            .ok_or_else(|| FilesError::BadKey(key.to_string()))
+    }
+
+    /// Stores `bytes` under `key`, replacing what was there.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), FilesError> {
+        self.inner
+            .put(&Self::path(key)?, PutPayload::from(bytes))
+            .await?;
+        Ok(())
+    }
+
+    /// The file under `key`, or `None` when there is none.
+    pub async fn get(&self, key: &str) -> Result<Option<Bytes>, FilesError> {
+        match self.inner.get(&Self::path(key)?).await {
+            Ok(found) => Ok(Some(found.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes the file under `key`; removing what is not there is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        match self.inner.delete(&Self::path(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn files_are_kept_read_and_removed_and_keys_stay_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Files::local(&dir.path().join("storage")).unwrap();
+        files.put("logos/a.png", b"png".to_vec()).await.unwrap();
+        assert_eq!(
+            files.get("logos/a.png").await.unwrap().unwrap(),
+            &b"png"[..]
+        );
+        assert!(dir.path().join("storage/logos/a.png").is_file());
+        assert_eq!(files.get("logos/b.png").await.unwrap(), None);
+        files.delete("logos/a.png").await.unwrap();
+        files.delete("logos/a.png").await.unwrap();
+        assert_eq!(files.get("logos/a.png").await.unwrap(), None);
+        for bad in ["../escape", "/abs", "a//b", "", "a/../b"] {
+            assert!(
+                matches!(files.put(bad, vec![1]).await, Err(FilesError::BadKey(_))),
+                "{bad}"
+            );
+        }
+        assert!(!dir.path().join("escape").exists());
+    }
+}

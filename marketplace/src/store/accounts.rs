@@ -7,6 +7,20 @@ use serde::Serialize;
 use super::{Store, StoreError, conflict, now, on_pool};
 use crate::model::{Organisation, User};
 
+/// An account with the hash of its password, if it has one: the password is one of
+/// its identities (single sign-on adds others beside it).
+macro_rules! user_select {
+    () => {
+        "SELECT u.id, u.email, u.name, i.secret AS password_hash FROM users u
+         LEFT JOIN identities i ON i.user_id = u.id AND i.provider = 'password'"
+    };
+}
+
+/// Makes or replaces an account's password identity: `$1` the account, `$2` its id as
+/// text (the subject), `$3` the hash, `$4` now.
+const PASSWORD_IDENTITY: &str = "INSERT INTO identities (user_id, provider, subject, secret, created_at) VALUES ($1, 'password', $2, $3, $4)
+     ON CONFLICT (provider, subject) DO UPDATE SET secret = excluded.secret";
+
 #[derive(sqlx::FromRow)]
 struct UserRow {
     id: i64,
@@ -63,22 +77,40 @@ impl Store {
         name: &str,
         password_hash: Option<&str>,
     ) -> Result<User, StoreError> {
-        let row: UserRow = on_pool!(self, p => sqlx::query_as(
-            "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id, email, name, password_hash"
-        )
-        .bind(email)
-        .bind(name)
-        .bind(password_hash)
-        .bind(now())
-        .fetch_one(p)
-        .await
-        .map_err(conflict("e-mail address"))?);
-        Ok(row.into())
+        let id: i64 = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (email, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(email)
+            .bind(name)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(conflict("e-mail address"))?;
+            if let Some(hash) = password_hash {
+                sqlx::query(PASSWORD_IDENTITY)
+                    .bind(id)
+                    .bind(id.to_string())
+                    .bind(hash)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            id
+        });
+        Ok(User {
+            id,
+            email: email.to_string(),
+            name: name.to_string(),
+            password_hash: password_hash.map(str::to_string),
+        })
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, email, name, password_hash FROM users WHERE email = $1"
+            concat!(user_select!(), " WHERE u.email = $1")
         )
         .bind(email)
         .fetch_optional(p)
@@ -86,10 +118,13 @@ impl Store {
         Ok(row.map(User::from))
     }
 
+    /// Sets the password of an account (its password identity, made if it has none).
     pub async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
+        on_pool!(self, p => sqlx::query(PASSWORD_IDENTITY)
             .bind(user_id)
+            .bind(user_id.to_string())
+            .bind(hash)
+            .bind(now())
             .execute(p)
             .await?
             .rows_affected());
@@ -286,7 +321,7 @@ impl Store {
 impl Store {
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = on_pool!(self, p => sqlx::query_as(
-            "SELECT id, email, name, password_hash FROM users WHERE id = $1"
+            concat!(user_select!(), " WHERE u.id = $1")
         )
         .bind(id)
         .fetch_optional(p)

@@ -350,3 +350,67 @@ async fn departments_logos_and_member_records_stay_in_their_organisation() {
         );
     }
 }
+
+/// A password is an identity of the account beside it, made on first use and replaced
+/// after, so that single sign-on can add identities without changing accounts.
+#[tokio::test]
+async fn passwords_are_identities_of_an_account() {
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let invited = s
+            .create_user("new@nhs.example", "New Starter", None)
+            .await
+            .unwrap();
+        assert_eq!(invited.password_hash, None);
+        assert_eq!(
+            s.user_by_email("new@nhs.example")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            None,
+            "{b}"
+        );
+        s.set_password(invited.id, "$argon2id$first").await.unwrap();
+        s.set_password(invited.id, "$argon2id$second")
+            .await
+            .unwrap();
+        let found = s.user_by_id(invited.id).await.unwrap().unwrap();
+        assert_eq!(
+            found.password_hash.as_deref(),
+            Some("$argon2id$second"),
+            "{b}"
+        );
+        let other = s
+            .create_user("other@nhs.example", "Other", Some("$argon2id$other"))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.user_by_email("other@nhs.example")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .as_deref(),
+            Some("$argon2id$other")
+        );
+        assert_eq!(
+            s.user_by_id(invited.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .as_deref(),
+            Some("$argon2id$second")
+        );
+        assert!(
+            matches!(
+                s.create_user("other@nhs.example", "Again", Some("$argon2id$x"))
+                    .await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        assert_eq!(other.password_hash.as_deref(), Some("$argon2id$other"));
+    }
+}

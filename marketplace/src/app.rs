@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -24,12 +23,13 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Every page route of the service and who it is for (health checks and stylesheets
 /// aside), as the router has them.
 pub fn route_table() -> Vec<(&'static str, Access)> {
-    page_routes().into_parts().1
+    page_routes().into_parts().2
 }
 
 fn page_routes() -> Routes {
     let mut r = Routes::new();
     crate::orgs::routes(&mut r);
+    crate::content::routes(&mut r);
     crate::accounts::routes(&mut r);
     crate::api::routes(&mut r);
     r
@@ -38,24 +38,34 @@ fn page_routes() -> Routes {
 /// Every route of the service, with its layers: request ids on every log line,
 /// security headers, body and time limits, and CSRF cookies.
 pub fn router(state: AppState) -> Router {
-    let max_body = state.settings.max_body_bytes;
+    let (pages, uploads, _) = page_routes().into_parts();
+    let pages = pages
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ));
+    // Uploads stream to disk and count their own bytes; they may take long on a slow line.
+    let uploads = uploads
+        .layer(DefaultBodyLimit::disable())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.settings.upload_timeout_secs),
+        ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/static/nhs.css", get(|| async { web::css(web::NHS_CSS) }))
         .route("/static/marketplace.css", get(|| async { web::css(web::PORTAL_CSS) }))
-        .merge(page_routes().into_parts().0)
+        .route("/static/upload.js", get(|| async { web::script(web::UPLOAD_JS) }))
+        .merge(pages)
+        .merge(uploads)
         .fallback(|| async { web::Error::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::csrf_cookie_layer,
         ))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -117,6 +127,7 @@ pub async fn serve(
             state.settings.mail_from.clone(),
         ))
     });
+    let janitor = tokio::spawn(janitor(state.clone()));
     let app = router(state);
     axum::serve(
         listener,
@@ -127,6 +138,43 @@ pub async fn serve(
     if let Some(m) = mailer {
         m.abort();
     }
+    janitor.abort();
     store.close().await;
     Ok(())
+}
+
+/// Removes what killed or failed imports left behind: at start, then every few minutes
+/// (another instance's import may pass its deadline at any time).
+async fn janitor(state: AppState) {
+    remove_stale_uploads(
+        &state.settings.data_dir.join("uploads"),
+        Duration::from_secs(state.settings.upload_timeout_secs),
+    );
+    loop {
+        match crate::content::import::clean_up(&state.store, &state.files).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(packages = n, "removed what failed imports left"),
+            Err(e) => tracing::warn!(error = %e, "could not clean up after failed imports"),
+        }
+        tokio::time::sleep(Duration::from_secs(300)).await;
+    }
+}
+
+/// Removes uploads older than `age` from `dir`: a process stopped while receiving them.
+fn remove_stale_uploads(dir: &std::path::Path, age: Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed > age);
+        let ours = entry.file_name().to_string_lossy().starts_with("upload-");
+        if old && ours {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

@@ -6,14 +6,19 @@
 //! Keys are relative paths (`logos/<sha-256>.png`); a file is written whole or not at
 //! all (the local store writes to a temporary file and renames it).
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use futures_util::TryStreamExt as _;
 use object_store::local::LocalFileSystem;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 use crate::settings::Settings;
+
+/// Files larger than this are stored in parts of this size.
+pub const PART_BYTES: usize = 8 << 20;
 
 /// What went wrong with stored files.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +27,8 @@ pub enum FilesError {
     Open { place: String, reason: String },
     #[error("`{0}` is not a storage key")]
     BadKey(String),
+    #[error("reading {0}: {1}")]
+    Read(String, std::io::Error),
     #[error(transparent)]
     Store(#[from] object_store::Error),
 }
@@ -76,6 +83,87 @@ impl Files {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Stores what `reader` gives under `key`. Files over [`PART_BYTES`] go up in parts,
+    /// a few at a time, so memory stays bounded whatever their size. Blocking: call it
+    /// from a blocking thread; `runtime` is the runtime's handle.
+    pub fn put_reader_blocking(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        key: &str,
+        reader: &mut dyn Read,
+    ) -> Result<(), FilesError> {
+        let path = Self::path(key)?;
+        let mut first = Vec::new();
+        reader
+            .take(PART_BYTES as u64 + 1)
+            .read_to_end(&mut first)
+            .map_err(|e| FilesError::Read(key.to_string(), e))?;
+        if first.len() <= PART_BYTES {
+            runtime.block_on(self.inner.put(&path, PutPayload::from(first)))?;
+            return Ok(());
+        }
+        let _entered = runtime.enter();
+        let upload = runtime.block_on(self.inner.put_multipart(&path))?;
+        let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        parts.write(&first);
+        drop(first);
+        let mut buf = vec![0; 1 << 20];
+        let copied = loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    if let Err(e) = runtime.block_on(parts.wait_for_capacity(2)) {
+                        break Err(FilesError::Store(e));
+                    }
+                    parts.write(&buf[..n]);
+                }
+                Err(e) => break Err(FilesError::Read(key.to_string(), e)),
+            }
+        };
+        match copied {
+            Ok(()) => {
+                runtime.block_on(parts.finish())?;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = runtime.block_on(parts.abort());
+                Err(e)
+            }
+        }
+    }
+
+    /// The keys under `prefix` (a folder, such as `content`): the names one level below.
+    pub async fn folders(&self, prefix: &str) -> Result<Vec<String>, FilesError> {
+        let listed = self
+            .inner
+            .list_with_delimiter(Some(&Self::path(prefix)?))
+            .await?;
+        Ok(listed
+            .common_prefixes
+            .iter()
+            .chain(listed.objects.iter().map(|o| &o.location))
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect())
+    }
+
+    /// Removes every file under the folder `prefix`.
+    pub async fn delete_folder(&self, prefix: &str) -> Result<(), FilesError> {
+        let prefix = Self::path(prefix)?;
+        let keys: Vec<object_store::path::Path> = self
+            .inner
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await?;
+        for key in keys {
+            match self.inner.delete(&key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Removes the file under `key`; removing what is not there is not an error.

@@ -19,6 +19,7 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod content;
 pub mod files;
 pub mod mailer;
 pub mod model;

@@ -83,6 +83,18 @@ text_enum!(Role {
     VendorPublisher => "vendor-publisher", "Vendor publisher";
 });
 
+impl Role {
+    /// Whether the role may upload packages and write and publish its organisation's
+    /// listings: its administrators, training managers (a trust's training team) and
+    /// vendor publishers.
+    pub fn manages_courses(self) -> bool {
+        matches!(
+            self,
+            Role::OrgAdmin | Role::TrainingManager | Role::VendorPublisher
+        )
+    }
+}
+
 /// An organisation and its sub-site's branding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organisation {

@@ -67,8 +67,18 @@ pub struct Settings {
     /// SMTP for e-mail (`smtp://user:pass@host:587`); empty keeps mail in the outbox page.
     pub smtp_url: Secret,
     pub mail_from: String,
-    /// The largest request body accepted, in bytes.
+    /// The largest request body accepted, in bytes (package uploads aside).
     pub max_body_bytes: usize,
+    /// The largest package upload, in bytes; it streams to disk, never to memory.
+    pub max_package_bytes: u64,
+    /// The most files a package may hold, the largest one, and their largest total
+    /// size unpacked.
+    pub max_package_entries: usize,
+    pub max_package_entry_bytes: u64,
+    pub max_package_unpacked_bytes: u64,
+    /// How long one upload may take to arrive, and one import to unpack, in seconds.
+    pub upload_timeout_secs: u64,
+    pub import_time_limit_secs: u64,
 }
 
 impl Default for Settings {
@@ -88,6 +98,12 @@ impl Default for Settings {
             smtp_url: Secret::default(),
             mail_from: "NHS learning portal <no-reply@localhost>".into(),
             max_body_bytes: 2 * 1024 * 1024,
+            max_package_bytes: 2 << 30,
+            max_package_entries: 20_000,
+            max_package_entry_bytes: 1 << 30,
+            max_package_unpacked_bytes: 4 << 30,
+            upload_timeout_secs: 3600,
+            import_time_limit_secs: 600,
         }
     }
 }
@@ -172,6 +188,12 @@ impl Settings {
             "smtp_url" => self.smtp_url = Secret::new(value),
             "mail_from" => self.mail_from = value.to_string(),
             "max_body_bytes" => self.max_body_bytes = parse(value)?,
+            "max_package_bytes" => self.max_package_bytes = parse(value)?,
+            "max_package_entries" => self.max_package_entries = parse(value)?,
+            "max_package_entry_bytes" => self.max_package_entry_bytes = parse(value)?,
+            "max_package_unpacked_bytes" => self.max_package_unpacked_bytes = parse(value)?,
+            "upload_timeout_secs" => self.upload_timeout_secs = parse(value)?,
+            "import_time_limit_secs" => self.import_time_limit_secs = parse(value)?,
             // Variables the service does not know (for example one for a later version)
             // are not an error, so that one environment can serve several versions.
             _ => {}
@@ -185,6 +207,16 @@ impl Settings {
             self.data_dir.join("storage")
         } else {
             self.storage_dir.clone()
+        }
+    }
+
+    /// The limits a package is inspected and unpacked under.
+    pub fn package_limits(&self) -> packager::inspect::Limits {
+        packager::inspect::Limits {
+            max_entries: self.max_package_entries,
+            max_entry_bytes: self.max_package_entry_bytes,
+            max_total_bytes: self.max_package_unpacked_bytes,
+            ..packager::inspect::Limits::default()
         }
     }
 

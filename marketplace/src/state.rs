@@ -52,6 +52,8 @@ pub enum Access {
 /// The router being built, and the table of its routes.
 pub struct Routes {
     router: Router<AppState>,
+    /// Routes that take large uploads, which stream them with limits of their own.
+    uploads: Router<AppState>,
     table: Vec<(&'static str, Access)>,
 }
 
@@ -59,6 +61,7 @@ impl Routes {
     pub(crate) fn new() -> Self {
         Self {
             router: Router::new(),
+            uploads: Router::new(),
             table: Vec::new(),
         }
     }
@@ -74,8 +77,25 @@ impl Routes {
         self.table.push((path, access));
     }
 
-    /// The router and the table, once every area has added its routes.
-    pub(crate) fn into_parts(self) -> (Router<AppState>, Vec<(&'static str, Access)>) {
-        (self.router, self.table)
+    /// Adds a route that takes a large upload (a package), with the upload limits.
+    pub fn add_upload(
+        &mut self,
+        path: &'static str,
+        access: Access,
+        route: axum::routing::MethodRouter<AppState>,
+    ) {
+        self.uploads = std::mem::take(&mut self.uploads).route(path, route);
+        self.table.push((path, access));
+    }
+
+    /// The routers (pages, uploads) and the table, once every area has added its routes.
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        Router<AppState>,
+        Router<AppState>,
+        Vec<(&'static str, Access)>,
+    ) {
+        (self.router, self.uploads, self.table)
     }
 }

@@ -19,6 +19,110 @@ pub fn routes(r: &mut Routes) {
     r.add("/api/v1/orgs/{slug}", Access::Api, get(organisation));
     r.add("/api/v1/orgs/{slug}/members", Access::Api, get(members));
     r.add("/api/v1/orgs/{slug}/staff", Access::Api, post(import_staff));
+    r.add_upload(
+        "/api/v1/orgs/{slug}/packages",
+        Access::Api,
+        post(upload_package),
+    );
+}
+
+#[derive(Deserialize)]
+struct PackageQuery {
+    /// The course the package is a new version of; without it, a new course.
+    course: Option<i64>,
+}
+
+impl From<crate::content::import::ImportError> for Problem {
+    fn from(e: crate::content::import::ImportError) -> Self {
+        use crate::content::import::ImportError as E;
+        match e {
+            E::TooLarge(max) => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                format!("A package may be at most {max} bytes"),
+            ),
+            E::Empty => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                "Send the package's zip as the request body",
+            ),
+            E::Interrupted(why) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                format!("The upload was interrupted: {why}"),
+            ),
+            E::Busy => Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string()),
+            E::Store(e) => e.into(),
+            other => StoreError::Corrupt(other.to_string()).into(),
+        }
+    }
+}
+
+/// `POST /api/v1/orgs/{slug}/packages`: the zip as the body, streamed to disk; the
+/// inspector's report, with the course it became (201), or why it was refused (422).
+async fn upload_package(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    query: Result<Query<PackageQuery>, axum::extract::rejection::QueryRejection>,
+    request: axum::extract::Request,
+) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "courses:write")?.clone();
+    let Query(q) = query.map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            format!("`course` is a course's id: {}", e.body_text()),
+        )
+    })?;
+    if let Some(id) = q.course
+        && state.store.course(org.id, id).await?.is_none()
+    {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "No such course in this organisation",
+        ));
+    }
+    let received = crate::content::import::receive(
+        request.into_body().into_data_stream(),
+        &state.settings.data_dir.join("uploads"),
+        state.settings.max_package_bytes,
+    )
+    .await?;
+    let (report, placed) =
+        crate::content::accept_upload(&state, &org, caller.0.user_id, q.course, &received).await?;
+    match placed {
+        Some(placed) => {
+            let status = if placed.new_version {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok((
+                status,
+                axum::Json(serde_json::json!({
+                    "report": report,
+                    "course": placed.course,
+                    "version": placed.version,
+                })),
+            )
+                .into_response())
+        }
+        None => {
+            let mut p = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Package refused",
+                report
+                    .refusal
+                    .as_ref()
+                    .map(|r| r.reason.clone())
+                    .unwrap_or_else(|| "The package has errors: see the report".into()),
+            );
+            p.extra = Some(("report", serde_json::json!(report)));
+            Err(p)
+        }
+    }
 }
 
 /// An API error, as `application/problem+json`.
@@ -27,6 +131,8 @@ pub struct Problem {
     status: StatusCode,
     title: &'static str,
     detail: String,
+    /// Members added to the problem object (RFC 9457 extensions), such as a report.
+    extra: Option<(&'static str, serde_json::Value)>,
 }
 
 impl Problem {
@@ -35,6 +141,7 @@ impl Problem {
             status,
             title,
             detail: detail.into(),
+            extra: None,
         }
     }
 }
@@ -64,12 +171,15 @@ impl From<StoreError> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "type": "about:blank",
             "title": self.title,
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
+        if let Some((name, value)) = self.extra {
+            body[name] = value;
+        }
         let mut r = (self.status, body.to_string()).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -250,6 +360,12 @@ pub fn document() -> serde_json::Value {
             "/api/v1/orgs/{slug}": { "get": {
                 "summary": "The organisation (scope org:read)", "parameters": [slug],
                 "responses": { "200": { "description": "The organisation and its branding" }, "401": problem, "403": problem, "404": problem }
+            } },
+            "/api/v1/orgs/{slug}/packages": { "post": {
+                "summary": "Upload a SCORM 1.2 or 2004 package, the zip as the body (scope courses:write): a new course, or with ?course=ID a new version of one",
+                "parameters": [slug, { "name": "course", "in": "query", "schema": { "type": "integer" } }],
+                "requestBody": { "content": { "application/zip": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": { "201": { "description": "{ report, course, version }: accepted as a new course or version" }, "200": { "description": "the package is already the course's newest version" }, "413": problem, "422": problem, "401": problem, "403": problem, "404": problem }
             } },
             "/api/v1/orgs/{slug}/members": { "get": {
                 "summary": "Its members, their roles and HR details, a page at a time by account id (scope members:read); follow `next` until it is null",

@@ -154,14 +154,15 @@ async fn org_home(
     Path(slug): Path<String>,
 ) -> web::Result<Response> {
     let org = org(&state, &slug).await?;
-    let (roles, is_admin) = match &viewer.user {
+    let (roles, is_admin, is_publisher) = match &viewer.user {
         Some(me) => {
             let roles = state.store.roles(org.id, me.user.id).await?;
-            let admin = roles.contains(&Role::OrgAdmin)
-                || state.store.is_platform_admin(me.user.id).await?;
-            (roles, admin)
+            let platform = state.store.is_platform_admin(me.user.id).await?;
+            let admin = roles.contains(&Role::OrgAdmin) || platform;
+            let publisher = roles.iter().any(|r| r.manages_courses()) || platform;
+            (roles, admin, publisher)
         }
-        None => (Vec::new(), false),
+        None => (Vec::new(), false, false),
     };
     let labels: Vec<&str> = roles.iter().map(|r| r.label()).collect();
     templates().page(
@@ -169,7 +170,7 @@ async fn org_home(
         &org.name,
         &viewer,
         Some(&org),
-        serde_json::json!({ "kind_label": org.kind.label(), "roles": labels, "is_admin": is_admin }),
+        serde_json::json!({ "kind_label": org.kind.label(), "roles": labels, "is_admin": is_admin, "is_publisher": is_publisher }),
     )
 }
 

@@ -7,6 +7,7 @@
 //! pool is configured, so each method is written once.
 
 mod accounts;
+mod content;
 mod links;
 mod orgs;
 
@@ -19,6 +20,7 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{ApiToken, Claimed, OutboxMessage, SessionUser};
+pub use content::{Course, Listing, NewPackage, PackageRecord, Version};
 pub use links::Invitation;
 pub use orgs::{AuditEntry, Department, MemberRecord, StaffDetails};
 

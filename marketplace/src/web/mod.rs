@@ -62,6 +62,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("forgot.html", include_str!("../../templates/forgot.html")),
     ("reset.html", include_str!("../../templates/reset.html")),
     ("staff.html", include_str!("../../templates/staff.html")),
+    ("courses.html", include_str!("../../templates/courses.html")),
+    ("course.html", include_str!("../../templates/course.html")),
+    (
+        "course_upload.html",
+        include_str!("../../templates/course_upload.html"),
+    ),
+    (
+        "package_report.html",
+        include_str!("../../templates/package_report.html"),
+    ),
     (
         "departments.html",
         include_str!("../../templates/departments.html"),
@@ -79,6 +89,8 @@ pub struct FieldError {
 /// The NHS theme's stylesheet, shared with the courses, and the portal's own.
 pub const NHS_CSS: &str = include_str!("../../../themes/nhs/static/course.css");
 pub const PORTAL_CSS: &str = include_str!("../../static/marketplace.css");
+/// Upload progress for package forms.
+pub const UPLOAD_JS: &str = include_str!("../../static/upload.js");
 
 static COMPILED: std::sync::LazyLock<Templates> = std::sync::LazyLock::new(Templates::new);
 
@@ -163,18 +175,24 @@ pub fn markdown(text: &str) -> String {
 
 /// A stylesheet response, cached for an hour.
 pub fn css(body: impl Into<axum::body::Body>) -> Response {
+    asset("text/css; charset=utf-8", body.into())
+}
+
+/// A script response, cached for an hour.
+pub fn script(body: &'static str) -> Response {
+    asset("text/javascript; charset=utf-8", body.into())
+}
+
+fn asset(content_type: &'static str, body: axum::body::Body) -> Response {
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        body.into(),
+        body,
     )
         .into_response()
 }

@@ -1196,3 +1196,90 @@ async fn departments_are_renamed_moved_and_removed() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(!r.body.contains("Community"));
 }
+
+/// Every route of the router, sent malformed requests by someone allowed to use it:
+/// odd query strings, bodies that are not what the route reads, bad encodings. Each gets
+/// an answer below 500, and a refusal says what is wrong.
+#[tokio::test]
+async fn no_route_answers_malformed_input_with_a_500() {
+    let app = TestApp::demo().await;
+    let mut admin = app
+        .signed_in("admin@portal.example", "saffron tide harbour")
+        .await;
+    let token = marketplace::ops::create_token(
+        &app.store,
+        "northshire-teaching",
+        NORTHSHIRE_ADMIN.0,
+        &[
+            "org:read".into(),
+            "members:read".into(),
+            "members:write".into(),
+        ],
+    )
+    .await
+    .unwrap();
+    let queries = [
+        "?page=abc",
+        "?page=-9999999999999999999999",
+        "?saved=%ZZ&x",
+        "?after=1e9&limit=%00",
+        "?next=%2F%2Fevil.example",
+    ];
+    let bodies: [(&str, &[u8]); 4] = [
+        (
+            "application/x-www-form-urlencoded",
+            b"csrf=%ZZ&name=%FF%FE&&=&action=\xff",
+        ),
+        ("application/json", b"{\"name\": 1}"),
+        ("multipart/form-data; boundary=x", b"--x\r\nnot a part"),
+        ("text/csv", b"\xff\xfe\x00garbage,,,\n\"unterminated"),
+    ];
+    for (route, access) in route_table() {
+        let path = app.fill_route(route, "northshire-teaching", NURSE.0).await;
+        let authorise = |req: axum::http::request::Builder| {
+            if access == Access::Api {
+                req.header("authorization", format!("Bearer {token}"))
+            } else {
+                req
+            }
+        };
+        for q in queries {
+            let r = admin
+                .send(
+                    authorise(axum::http::Request::get(format!("{path}{q}")))
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert!(
+                r.status.as_u16() < 500,
+                "GET {path}{q}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+        for (kind, body) in bodies {
+            let r = admin
+                .send(
+                    authorise(axum::http::Request::post(&path))
+                        .header("content-type", kind)
+                        .body(axum::body::Body::from(body.to_vec()))
+                        .unwrap(),
+                )
+                .await;
+            assert!(
+                r.status.as_u16() < 500,
+                "POST {path} as {kind}: {} {}",
+                r.status,
+                r.body
+            );
+            if r.status.is_client_error() && r.status != StatusCode::METHOD_NOT_ALLOWED {
+                assert!(
+                    !r.body.trim().is_empty(),
+                    "POST {path} as {kind}: {} says nothing",
+                    r.status
+                );
+            }
+        }
+    }
+}

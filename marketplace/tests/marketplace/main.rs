@@ -5,6 +5,7 @@
 mod api;
 mod browser;
 mod cli;
+mod content;
 mod http;
 mod logo;
 mod mail;

@@ -1,7 +1,7 @@
 //! The storage suite, run on every backend: SQLite always, PostgreSQL when set.
 
 use marketplace::model::{Branding, OrgKind, Role};
-use marketplace::store::{Store, StoreError};
+use marketplace::store::{Store, StoreError, now};
 
 use crate::support::every_backend;
 
@@ -412,5 +412,118 @@ async fn passwords_are_identities_of_an_account() {
             "{b}"
         );
         assert_eq!(other.password_hash.as_deref(), Some("$argon2id$other"));
+    }
+}
+
+#[tokio::test]
+async fn packages_are_kept_once_and_courses_have_versions_in_their_organisation() {
+    use marketplace::store::{Listing, NewPackage};
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let leeds = s
+            .create_org("leeds", "Leeds", OrgKind::Trust)
+            .await
+            .unwrap();
+        let york = s.create_org("york", "York", OrgKind::Trust).await.unwrap();
+        let new = |sha: &str| NewPackage {
+            sha256: sha.into(),
+            scorm_version: "2004 3rd Edition".into(),
+            title: "Hand hygiene".into(),
+            launch: "index.html".into(),
+            sco_count: 2,
+            file_count: 10,
+            unpacked_bytes: 1000,
+            zip_bytes: 500,
+            inspection: "{}".into(),
+        };
+        // An import is claimed once, and ends when its package is recorded.
+        assert!(s.begin_import("p1", now() + 60).await.unwrap(), "{b}");
+        assert!(!s.begin_import("p1", now() + 60).await.unwrap());
+        assert!(s.package_or_import("p1").await.unwrap());
+        let p1 = s.finish_import(&new("p1")).await.unwrap();
+        assert_eq!(s.package_by_sha("p1").await.unwrap().unwrap(), p1);
+        assert!(
+            s.stale_imports(now() + 3600).await.unwrap().is_empty(),
+            "{b}"
+        );
+        assert!(matches!(
+            s.finish_import(&new("p1")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        s.begin_import("dead", now() - 1).await.unwrap();
+        assert_eq!(s.stale_imports(now()).await.unwrap(), ["dead"]);
+        s.end_import("dead").await.unwrap();
+        assert!(!s.package_or_import("dead").await.unwrap());
+        let p2 = s.finish_import(&new("p2")).await.unwrap();
+        // Courses and versions.
+        let listing = Listing {
+            title: "Hand hygiene".into(),
+            language: "en-GB".into(),
+            ..Default::default()
+        };
+        let course = s
+            .create_course(leeds.id, Some("HH-1"), &listing, p1.id)
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                s.create_course(leeds.id, Some("HH-1"), &listing, p1.id)
+                    .await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        assert_eq!(
+            s.add_version(leeds.id, course.id, p1.id).await.unwrap(),
+            (1, false)
+        );
+        assert_eq!(
+            s.add_version(leeds.id, course.id, p2.id).await.unwrap(),
+            (2, true),
+            "{b}"
+        );
+        assert!(matches!(
+            s.add_version(york.id, course.id, p1.id).await,
+            Err(StoreError::NotFound)
+        ));
+        s.publish_version(leeds.id, course.id, 2).await.unwrap();
+        let versions = s.versions(leeds.id, course.id).await.unwrap();
+        assert_eq!(versions.len(), 2);
+        assert!(
+            versions[0].published_at.is_some() && versions[1].published_at.is_none(),
+            "{b}"
+        );
+        assert_eq!(versions[0].sha256, "p2");
+        assert!(s.versions(york.id, course.id).await.unwrap().is_empty());
+        let priced = Listing {
+            price_pence: 1250,
+            duration_minutes: Some(30),
+            review_by: Some("2027-01-31".into()),
+            ..listing.clone()
+        };
+        s.update_listing(leeds.id, course.id, &priced, true)
+            .await
+            .unwrap();
+        let again = s.course(leeds.id, course.id).await.unwrap().unwrap();
+        assert_eq!(
+            (again.price_pence, again.visibility.as_str()),
+            (1250, "listed"),
+            "{b}"
+        );
+        assert_eq!(again.duration_minutes, Some(30));
+        assert_eq!(s.course(york.id, course.id).await.unwrap(), None);
+        assert!(matches!(
+            s.update_listing(york.id, course.id, &priced, true).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            s.course_by_external_id(leeds.id, "HH-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            course.id
+        );
+        assert_eq!(s.courses_of(york.id).await.unwrap(), []);
     }
 }

@@ -117,8 +117,12 @@ impl TestApp {
     pub async fn on(db: TestDb) -> Self {
         let store = Store::connect(&db.url).await.unwrap();
         let files_dir = tempfile::tempdir().unwrap();
-        let files = marketplace::files::Files::local(files_dir.path()).unwrap();
-        let state = AppState::new(store.clone(), files, settings());
+        let files = marketplace::files::Files::local(&files_dir.path().join("storage")).unwrap();
+        let settings = Settings {
+            data_dir: files_dir.path().join("data"),
+            ..settings()
+        };
+        let state = AppState::new(store.clone(), files, settings);
         Self {
             store,
             state,
@@ -146,12 +150,60 @@ impl TestApp {
             .department(org.id, "Swept department", None)
             .await
             .unwrap();
+        let course = match self
+            .store
+            .course_by_external_id(org.id, "swept")
+            .await
+            .unwrap()
+        {
+            Some(c) => c.id,
+            None => {
+                let sha = "5".repeat(64);
+                let package = match self.store.package_by_sha(&sha).await.unwrap() {
+                    Some(p) => p,
+                    None => self
+                        .store
+                        .finish_import(&marketplace::store::NewPackage {
+                            sha256: sha,
+                            scorm_version: "1.2".into(),
+                            title: "Swept course".into(),
+                            launch: "index.html".into(),
+                            sco_count: 1,
+                            file_count: 1,
+                            unpacked_bytes: 1,
+                            zip_bytes: 1,
+                            inspection: "{}".into(),
+                        })
+                        .await
+                        .unwrap(),
+                };
+                let listing = marketplace::store::Listing {
+                    title: "Swept course".into(),
+                    ..Default::default()
+                };
+                self.store
+                    .create_course(org.id, Some("swept"), &listing, package.id)
+                    .await
+                    .unwrap()
+                    .id
+            }
+        };
         let filled = route
             .replace("{slug}", slug)
             .replace("{user_id}", &member.to_string())
-            .replace("{department_id}", &department.to_string());
+            .replace("{department_id}", &department.to_string())
+            .replace("{token}", "not-a-real-token")
+            .replace("{course_id}", &course.to_string());
         assert!(!filled.contains('{'), "fill the placeholder of {route}");
         filled
+    }
+
+    /// A client of the same service run with other settings (smaller limits, say).
+    pub fn client_with(&self, settings: Settings) -> Client {
+        Client {
+            state: AppState::new(self.store.clone(), self.state.files.clone(), settings),
+            cookies: BTreeMap::new(),
+        }
     }
 
     pub fn client(&self) -> Client {

@@ -5,6 +5,7 @@ mod archive;
 mod cmi;
 mod forge;
 mod hostile;
+mod hostile_cases;
 mod inspect;
 mod properties;
 mod robustness;

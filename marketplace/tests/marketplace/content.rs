@@ -1,0 +1,497 @@
+//! Content: packages uploaded over HTTP are accepted or refused exactly as the inspector
+//! decides, kept once, imported all or nothing, and become courses with versions.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use marketplace::content::import;
+use packager::inspect::{Limits, inspect_zip};
+
+use crate::support::{Client, Resp, TestApp};
+
+#[path = "../../../packager/tests/packager/hostile_cases.rs"]
+#[allow(dead_code)]
+mod hostile_cases;
+
+const PUBLISHER: (&str, &str) = ("publisher@clearpath.example", "tundra violet spindle");
+
+fn conformance_packages() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/packages");
+    let mut out = Vec::new();
+    for dir in ["golf", "edge-cases"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.path().extension().is_some_and(|x| x == "zip") {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn token(app: &TestApp) -> String {
+    marketplace::ops::create_token(
+        &app.store,
+        "clearpath-learning",
+        PUBLISHER.0,
+        &["courses:write".into()],
+    )
+    .await
+    .unwrap()
+}
+
+async fn post_package(c: &mut Client, token: &str, query: &str, zip: Vec<u8>) -> Resp {
+    c.send(
+        Request::post(format!("/api/v1/orgs/clearpath-learning/packages{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/zip")
+            .body(Body::from(zip))
+            .unwrap(),
+    )
+    .await
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Nothing of the package `sha` is in storage or in the database.
+async fn nothing_kept(app: &TestApp, sha: &str) {
+    assert_eq!(app.store.package_by_sha(sha).await.unwrap(), None);
+    assert!(!app.store.package_or_import(sha).await.unwrap());
+    assert!(
+        !app.state
+            .files
+            .folders("content")
+            .await
+            .unwrap()
+            .contains(&sha.to_string()),
+        "files of {sha} were left"
+    );
+    assert_eq!(
+        app.state.files.get(&import::zip_key(sha)).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn every_conformance_package_is_accepted_or_refused_as_the_inspector_decides() {
+    let packages = conformance_packages();
+    if packages.is_empty() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the conformance kit is missing"
+        );
+        eprintln!("SKIPPED: no conformance kit beside the workspace");
+        return;
+    }
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    let mut c = app.client();
+    let (mut accepted, mut refused) = (0, 0);
+    for path in packages {
+        let zip = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let expected = match inspect_zip(Cursor::new(&zip), &Limits::default()) {
+            Ok(i) => i.errors().next().is_none() && i.first_launch().is_some(),
+            Err(_) => false,
+        };
+        let r = post_package(&mut c, &token, "", zip.clone()).await;
+        let sha = sha256(&zip);
+        if expected {
+            accepted += 1;
+            assert_eq!(r.status, StatusCode::CREATED, "{name}: {}", r.body);
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(body["version"], 1);
+            let package = app.store.package_by_sha(&sha).await.unwrap().unwrap();
+            let launch = package.launch.split(['?', '#']).next().unwrap().to_string();
+            let launch = percent_encoding::percent_decode_str(&launch)
+                .decode_utf8()
+                .unwrap();
+            assert!(
+                app.state
+                    .files
+                    .get(&format!("{}/{launch}", import::content_folder(&sha)))
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "{name}: its launch file {launch} is in storage"
+            );
+            assert_eq!(
+                app.state
+                    .files
+                    .get(&import::zip_key(&sha))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .len(),
+                zip.len()
+            );
+        } else {
+            refused += 1;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}: {}",
+                r.body
+            );
+            let problem: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(problem["report"]["verdict"], "refused", "{name}");
+            nothing_kept(&app, &sha).await;
+        }
+    }
+    assert!(
+        accepted >= 11 && refused >= 1,
+        "{accepted} accepted, {refused} refused"
+    );
+    // No temporary upload is left behind.
+    let uploads = app.state.settings.data_dir.join("uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0),
+        0
+    );
+}
+
+#[tokio::test]
+async fn every_hostile_zip_is_refused_over_http_and_nothing_is_kept() {
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    for (what, zip, limits, code) in hostile_cases::hostile_cases() {
+        let settings = marketplace::settings::Settings {
+            max_package_entries: limits.max_entries,
+            max_package_entry_bytes: limits.max_entry_bytes,
+            max_package_unpacked_bytes: limits.max_total_bytes,
+            ..(*app.state.settings).clone()
+        };
+        let mut c = app.client_with(settings);
+        let sha = sha256(&zip);
+        let r = post_package(&mut c, &token, "", zip).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what}: {}",
+            r.body
+        );
+        let problem: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            problem["report"]["refusal"]["code"], code,
+            "{what}: {}",
+            r.body
+        );
+        nothing_kept(&app, &sha).await;
+    }
+    assert!(
+        app.store
+            .courses_of(org_id(&app).await)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn org_id(app: &TestApp) -> i64 {
+    app.store
+        .org_by_slug("clearpath-learning")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+fn small_package(title: &str) -> Vec<u8> {
+    let manifest =
+        hostile_cases::MANIFEST.replace("<title>T</title>", &format!("<title>{title}</title>"));
+    hostile_cases::zip_of(&[
+        ("imsmanifest.xml", manifest.as_bytes()),
+        ("index.html", format!("<h1>{title}</h1>").as_bytes()),
+    ])
+}
+
+#[tokio::test]
+async fn a_package_is_kept_once_and_new_packages_become_versions() {
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    let mut c = app.client();
+    let first = small_package("Fire safety");
+    let r = post_package(&mut c, &token, "", first.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let course = body["course"]["id"].as_i64().unwrap();
+    assert_eq!(body["course"]["title"], "Fire safety");
+    assert_ne!(body["report"]["verdict"], "refused");
+    // The same package again, as a version of that course: nothing new.
+    let again = post_package(&mut c, &token, &format!("?course={course}"), first.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let again: serde_json::Value = serde_json::from_str(&again.body).unwrap();
+    assert_eq!(again["report"]["already_held"], true);
+    assert_eq!(again["version"], 1);
+    // A changed package is version 2; version 1 is still there for those on it.
+    let second = small_package("Fire safety 2027");
+    let r = post_package(&mut c, &token, &format!("?course={course}"), second).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let org = org_id(&app).await;
+    let versions = app.store.versions(org, course).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.number).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert_ne!(versions[0].sha256, versions[1].sha256);
+    // Another organisation's course cannot be given a version through this one.
+    let dales = app
+        .store
+        .org_by_slug("dalesfield-community")
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = app
+        .store
+        .create_course(dales.id, None, &Default::default(), versions[1].package_id)
+        .await
+        .unwrap();
+    let r = post_package(
+        &mut c,
+        &token,
+        &format!("?course={}", theirs.id),
+        small_package("X"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Without the scope, or with no body.
+    let reader = marketplace::ops::create_token(
+        &app.store,
+        "clearpath-learning",
+        PUBLISHER.0,
+        &["org:read".into()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        post_package(&mut c, &reader, "", small_package("Y"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_package(&mut c, &token, "", Vec::new()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_and_leaves_nothing() {
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    let settings = marketplace::settings::Settings {
+        max_package_bytes: 1000,
+        ..(*app.state.settings).clone()
+    };
+    let mut c = app.client_with(settings);
+    let zip = hostile_cases::zip_of(&[
+        ("imsmanifest.xml", hostile_cases::MANIFEST.as_bytes()),
+        ("big.bin", &vec![9u8; 5000]),
+    ]);
+    let zip = {
+        // Stored, not deflated, so that it stays over the limit.
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file("imsmanifest.xml", opts).unwrap();
+        std::io::Write::write_all(&mut z, hostile_cases::MANIFEST.as_bytes()).unwrap();
+        z.start_file("index.html", opts).unwrap();
+        std::io::Write::write_all(&mut z, &zip).unwrap();
+        z.finish().unwrap().into_inner()
+    };
+    let r = post_package(&mut c, &token, "", zip.clone()).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    nothing_kept(&app, &sha256(&zip)).await;
+    let uploads = app.state.settings.data_dir.join("uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0),
+        0
+    );
+}
+
+/// An import killed half-way (its files stored, its deadline passed, no package row)
+/// and files that no row names are removed by the clean-up that runs at start; an
+/// import still under way is left alone.
+#[tokio::test]
+async fn what_a_killed_import_left_is_cleaned_up() {
+    let app = TestApp::demo().await;
+    let files = &app.state.files;
+    let store = &app.store;
+    let killed = "a".repeat(64);
+    let orphan = "b".repeat(64);
+    let running = "c".repeat(64);
+    assert!(
+        store
+            .begin_import(&killed, marketplace::store::now() - 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .begin_import(&running, marketplace::store::now() + 600)
+            .await
+            .unwrap()
+    );
+    for sha in [&killed, &orphan, &running] {
+        files
+            .put(
+                &format!("{}/index.html", import::content_folder(sha)),
+                b"x".to_vec(),
+            )
+            .await
+            .unwrap();
+        files
+            .put(&import::zip_key(sha), b"zip".to_vec())
+            .await
+            .unwrap();
+    }
+    // A real package stays.
+    let token = token(&app).await;
+    let kept = small_package("Kept");
+    let r = post_package(&mut app.client(), &token, "", kept.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let removed = import::clean_up(store, files).await.unwrap();
+    assert_eq!(removed, 2);
+    nothing_kept(&app, &killed).await;
+    nothing_kept(&app, &orphan).await;
+    assert!(store.package_or_import(&running).await.unwrap());
+    assert!(
+        files
+            .get(&import::zip_key(&running))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let kept = sha256(&kept);
+    assert!(files.folders("content").await.unwrap().contains(&kept));
+    assert!(files.get(&import::zip_key(&kept)).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_publisher_uploads_from_the_page_reads_the_report_and_publishes() {
+    let app = TestApp::demo().await;
+    let mut publisher = app.signed_in(PUBLISHER.0, PUBLISHER.1).await;
+    let page = "/o/clearpath-learning/admin/courses/upload";
+    let form = publisher.get(page).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.csrf();
+    let r = publisher
+        .upload(
+            page,
+            &[("csrf", &csrf)],
+            (
+                "package",
+                "fire.zip",
+                &small_package("Fire safety for porters"),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let course_page = r.location().to_string();
+    let shown = publisher.get(&course_page).await;
+    assert!(
+        shown.body.contains("accepted as version 1"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("Version 1 is not published yet"));
+    let csrf = shown.csrf();
+    let action = course_page.split('?').next().unwrap();
+    let bad = publisher
+        .post(
+            action,
+            &[
+                ("csrf", &csrf),
+                ("title", "Fire safety for porters"),
+                ("price", "12.505"),
+                ("visibility", "listed"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Enter a price in pounds and pence"));
+    let ok = publisher
+        .post(
+            action,
+            &[
+                ("csrf", &csrf),
+                ("title", "Fire safety for porters"),
+                ("summary", "What to do when the alarm sounds."),
+                ("topics", "fire safety, mandatory"),
+                ("duration", "30"),
+                ("price", "12.50"),
+                ("licence_months", "12"),
+                ("review_by", "2027-06-30"),
+                ("visibility", "listed"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let shown = publisher.get(action).await;
+    assert!(
+        shown.body.contains("Version 1 is published"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("Listed in the national catalogue"));
+    let list = publisher.get("/o/clearpath-learning/admin/courses").await;
+    assert!(
+        list.body.contains("Fire safety for porters") && list.body.contains("£12.50"),
+        "{}",
+        list.body
+    );
+    // A refused package shows its report with the reason, and keeps nothing.
+    let csrf = publisher.get(page).await.csrf();
+    let refused = publisher
+        .upload(
+            page,
+            &[("csrf", &csrf)],
+            (
+                "package",
+                "notes.zip",
+                &hostile_cases::zip_of(&[("index.html", b"x")]),
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("The package was refused"),
+        "{}",
+        refused.body
+    );
+    // Learners and other organisations cannot upload or see the courses.
+    let mut nurse = app
+        .signed_in("nurse@northshire.example", "juniper canal falcon")
+        .await;
+    assert_eq!(nurse.get(page).await.status, StatusCode::FORBIDDEN);
+    let csrf = nurse.get("/account").await.csrf();
+    let r = nurse
+        .upload(
+            page,
+            &[("csrf", &csrf)],
+            ("package", "x.zip", &small_package("Sneaky")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.store
+            .courses_of(org_id(&app).await)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

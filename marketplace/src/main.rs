@@ -294,14 +294,7 @@ async fn serve(store: Store, settings: Settings) -> anyhow::Result<ExitCode> {
     let bound = listener.local_addr()?;
     tracing::info!(address = %bound, database = store.backend(), "serving");
     println!("Serving on http://{bound}/");
-    let files = Files::open(&settings)?;
-    app::serve(
-        listener,
-        AppState::new(store, files, settings),
-        shutdown_signal(),
-    )
-    .await?;
-    Ok(ExitCode::SUCCESS)
+    serve_until_stopped(listener, store, settings).await
 }
 
 async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
@@ -325,6 +318,15 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
         println!("  {:<32} password: {:<24} ({})", p.email, p.password, p.who);
     }
     println!("Press Ctrl+C to stop.");
+    serve_until_stopped(listener, store, settings).await
+}
+
+/// Serves on `listener` until Ctrl+C or SIGTERM, with the file storage the settings name.
+async fn serve_until_stopped(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    settings: Settings,
+) -> anyhow::Result<ExitCode> {
     let files = Files::open(&settings)?;
     app::serve(
         listener,

@@ -109,7 +109,7 @@ pub async fn accept_upload(
         }
         None => {
             let listing = Listing {
-                title: package.title.clone(),
+                title: package.package.title.clone(),
                 language: "en-GB".into(),
                 ..Listing::default()
             };
@@ -132,7 +132,7 @@ pub async fn accept_upload(
             "uploaded a package",
             &format!(
                 "{}, version {} ({})",
-                placed.course.title, placed.version, package.scorm_version
+                placed.course.title, placed.version, package.package.scorm_version
             ),
         )
         .await?;
@@ -366,7 +366,7 @@ async fn course_view(
     };
     let findings = newest
         .as_ref()
-        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p.inspection).ok())
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p.package.inspection).ok())
         .map(|i| i["findings"].clone())
         .unwrap_or_default();
     let form = form.map_or_else(|| ListingForm::from(course), |f| f.clone());

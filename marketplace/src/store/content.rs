@@ -10,6 +10,15 @@ use super::{Store, StoreError, conflict, now, on_pool};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct PackageRecord {
     pub id: i64,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub package: NewPackage,
+    pub created_at: i64,
+}
+
+/// What an import records of a package it has stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct NewPackage {
     pub sha256: String,
     /// `1.2`, `2004 3rd Edition`, ...
     pub scorm_version: String,
@@ -20,21 +29,6 @@ pub struct PackageRecord {
     pub unpacked_bytes: i64,
     pub zip_bytes: i64,
     /// The inspector's report, as JSON.
-    pub inspection: String,
-    pub created_at: i64,
-}
-
-/// What an import records of a package it has stored.
-#[derive(Debug, Clone)]
-pub struct NewPackage {
-    pub sha256: String,
-    pub scorm_version: String,
-    pub title: String,
-    pub launch: String,
-    pub sco_count: i64,
-    pub file_count: i64,
-    pub unpacked_bytes: i64,
-    pub zip_bytes: i64,
     pub inspection: String,
 }
 

@@ -69,6 +69,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/course_upload.html"),
     ),
     (
+        "upload_form.html",
+        include_str!("../../templates/upload_form.html"),
+    ),
+    (
         "package_report.html",
         include_str!("../../templates/package_report.html"),
     ),

@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const BASE = process.env.PORTAL_URL;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const PACKAGE = new URL('../../../../shared/conformance/packages/golf/ContentPackagingSingleSCO_SCORM12.zip', import.meta.url).pathname;
 const ADMIN = { email: 'org.admin@northshire.example', password: 'copper lantern meadow' };
 
 let browser;
@@ -178,6 +179,44 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await page.getByLabel('New password').fill('lichen pepper tramway');
   await page.getByRole('button', { name: 'Set password' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a vendor publisher uploads a package with progress, reads the report and publishes it', async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 }, bypassCSP: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${BASE}/sign-in`);
+  await page.getByLabel('Email address').fill('publisher@clearpath.example');
+  await page.getByLabel('Password').fill('tundra violet spindle');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await page.goto(`${BASE}/o/clearpath-learning/`);
+  await page.getByRole('link', { name: /Manage ClearPath Learning Ltd's courses/ }).click();
+  await axe(page, 'courses, none yet');
+  await page.getByRole('link', { name: 'Upload a package' }).click();
+  await axe(page, 'upload a package');
+  // A refused package: the report says why, and the page says it first.
+  await page.getByLabel('Package (.zip)').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip at all') });
+  await page.getByRole('button', { name: 'Upload and check' }).click();
+  await page.getByRole('heading', { name: 'The package was refused' }).waitFor();
+  await axe(page, 'upload a package, refused');
+  // A real package, sent by the page's script with a progress bar.
+  await page.getByLabel('Package (.zip)').setInputFiles(PACKAGE);
+  await page.getByRole('button', { name: 'Upload and check' }).click();
+  await page.getByText(/accepted as version 1/).waitFor();
+  await axe(page, 'a course');
+  await page.getByLabel('Summary').fill('Play a round of golf, and learn its rules.');
+  await page.getByLabel('Price per enrolment, in pounds').fill('7.50');
+  await page.getByLabel('Every organisation, in the national catalogue').check();
+  await page.getByRole('button', { name: 'Save and publish' }).click();
+  await page.getByText('Your changes have been saved.').waitFor();
+  assert.match(await page.locator('main').textContent(), /Version 1 is published/);
+  await page.goto(`${BASE}/o/clearpath-learning/admin/courses`);
+  assert.match(await page.locator('table').textContent(), /£7\.50/);
+  await axe(page, 'courses');
   assert.deepEqual(errors, []);
   await context.close();
 });

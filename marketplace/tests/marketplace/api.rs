@@ -264,12 +264,7 @@ async fn members_come_a_page_at_a_time_with_their_hr_details() {
             i % 3
         ));
     }
-    let org = app
-        .store
-        .org_by_slug("dalesfield-community")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("dalesfield-community").await;
     marketplace::orgs::staff::import(&app.store, &org, csv.as_bytes(), true, None, None)
         .await
         .unwrap();

@@ -113,7 +113,13 @@ async fn every_conformance_package_is_accepted_or_refused_as_the_inspector_decid
             let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
             assert_eq!(body["version"], 1);
             let package = app.store.package_by_sha(&sha).await.unwrap().unwrap();
-            let launch = package.launch.split(['?', '#']).next().unwrap().to_string();
+            let launch = package
+                .package
+                .launch
+                .split(['?', '#'])
+                .next()
+                .unwrap()
+                .to_string();
             let launch = percent_encoding::percent_decode_str(&launch)
                 .decode_utf8()
                 .unwrap();
@@ -199,12 +205,7 @@ async fn every_hostile_zip_is_refused_over_http_and_nothing_is_kept() {
 }
 
 async fn org_id(app: &TestApp) -> i64 {
-    app.store
-        .org_by_slug("clearpath-learning")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
+    app.org("clearpath-learning").await.id
 }
 
 fn small_package(title: &str) -> Vec<u8> {
@@ -246,12 +247,7 @@ async fn a_package_is_kept_once_and_new_packages_become_versions() {
     );
     assert_ne!(versions[0].sha256, versions[1].sha256);
     // Another organisation's course cannot be given a version through this one.
-    let dales = app
-        .store
-        .org_by_slug("dalesfield-community")
-        .await
-        .unwrap()
-        .unwrap();
+    let dales = app.org("dalesfield-community").await;
     let theirs = app
         .store
         .create_course(dales.id, None, &Default::default(), versions[1].package_id)

@@ -190,11 +190,8 @@ async fn every_form_needs_its_csrf_token() {
     let r = admin.post("/sign-out", &[("csrf", "")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(
-        app.store
-            .org_by_slug("northshire-teaching")
+        app.org("northshire-teaching")
             .await
-            .unwrap()
-            .unwrap()
             .name
             .starts_with("Northshire")
     );
@@ -372,12 +369,7 @@ async fn no_route_shows_one_organisation_another_s_data() {
         }
     }
     assert_eq!(
-        app.store
-            .org_by_slug("northshire-teaching")
-            .await
-            .unwrap()
-            .unwrap()
-            .name,
+        app.org("northshire-teaching").await.name,
         "Northshire Teaching Hospitals NHS Foundation Trust"
     );
     // Signed-in routes show only the viewer's own data.
@@ -757,12 +749,7 @@ async fn no_organisation_route_serves_a_member_without_the_role() {
             );
         }
     }
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     let id = app.store.user_by_email(NURSE.0).await.unwrap().unwrap().id;
     assert_eq!(
         app.store.roles(org.id, id).await.unwrap(),
@@ -774,12 +761,7 @@ async fn no_organisation_route_serves_a_member_without_the_role() {
 async fn administrators_change_roles_and_the_log_says_so() {
     let app = TestApp::demo().await;
     let mut admin = app.signed_in(NORTHSHIRE_ADMIN.0, NORTHSHIRE_ADMIN.1).await;
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     let nurse = app.store.user_by_email(NURSE.0).await.unwrap().unwrap();
     let page = format!("/o/northshire-teaching/admin/members/{}", nurse.id);
     assert!(
@@ -870,12 +852,7 @@ async fn departments_form_a_tree() {
             .status,
         StatusCode::SEE_OTHER
     );
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     let surgery = app
         .store
         .find_department(org.id, "Surgery")
@@ -901,12 +878,7 @@ async fn departments_form_a_tree() {
     assert_eq!(dup.status, StatusCode::BAD_REQUEST);
     assert!(dup.body.contains("already has a department called Ward 7"));
     // A parent from another organisation is not a choice.
-    let dales = app
-        .store
-        .org_by_slug("dalesfield-community")
-        .await
-        .unwrap()
-        .unwrap();
+    let dales = app.org("dalesfield-community").await;
     let theirs = app
         .store
         .department(dales.id, "Community", None)
@@ -923,12 +895,7 @@ async fn departments_form_a_tree() {
 #[tokio::test]
 async fn a_large_trust_s_members_come_a_page_at_a_time() {
     let app = TestApp::demo().await;
-    let org = app
-        .store
-        .org_by_slug("dalesfield-community")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("dalesfield-community").await;
     let mut csv = String::from("name,email\n");
     for i in 0..230 {
         csv.push_str(&format!("Staff {i:03},staff{i:03}@dalesfield.example\n"));
@@ -1012,12 +979,7 @@ async fn no_private_route_serves_someone_signed_out() {
             assert!(!r.body.contains("nurse@northshire.example"), "{path}");
         }
     }
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     assert!(org.name.starts_with("Northshire"));
 }
 
@@ -1065,12 +1027,7 @@ async fn every_administration_form_needs_its_csrf_token() {
             );
         }
     }
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     assert!(org.name.starts_with("Northshire"));
     assert!(
         app.store
@@ -1084,12 +1041,7 @@ async fn every_administration_form_needs_its_csrf_token() {
 #[tokio::test]
 async fn departments_are_renamed_moved_and_removed() {
     let app = TestApp::demo().await;
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     let s = &app.store;
     let surgery = s.department(org.id, "Surgery", None).await.unwrap();
     let ward = s.department(org.id, "Ward 7", Some(surgery)).await.unwrap();

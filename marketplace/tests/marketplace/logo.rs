@@ -73,12 +73,7 @@ async fn an_administrator_uploads_replaces_and_removes_the_logo() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     // A new logo gets a new address, and the old file is gone.
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     let first = org.logo_key.clone().unwrap();
     let csrf = admin.get(BRANDING).await.csrf();
     let r = admin
@@ -89,12 +84,7 @@ async fn an_administrator_uploads_replaces_and_removes_the_logo() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     let second = org.logo_key.clone().unwrap();
     assert_ne!(first, second);
     assert_eq!(app.state.files.get(&first).await.unwrap(), None);
@@ -185,11 +175,6 @@ async fn what_is_not_a_safe_image_is_refused_with_a_reason() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("Select an image file"));
-    let org = app
-        .store
-        .org_by_slug("northshire-teaching")
-        .await
-        .unwrap()
-        .unwrap();
+    let org = app.org("northshire-teaching").await;
     assert_eq!(org.logo_key, None, "nothing was kept");
 }

@@ -198,6 +198,11 @@ impl TestApp {
         filled
     }
 
+    /// The organisation `slug`, which the test knows is there.
+    pub async fn org(&self, slug: &str) -> marketplace::model::Organisation {
+        self.store.org_by_slug(slug).await.unwrap().unwrap()
+    }
+
     /// A client of the same service run with other settings (smaller limits, say).
     pub fn client_with(&self, settings: Settings) -> Client {
         Client {

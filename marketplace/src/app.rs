@@ -30,6 +30,7 @@ fn page_routes() -> Routes {
     let mut r = Routes::new();
     crate::orgs::routes(&mut r);
     crate::content::routes(&mut r);
+    crate::catalogue::routes(&mut r);
     crate::accounts::routes(&mut r);
     crate::api::routes(&mut r);
     r

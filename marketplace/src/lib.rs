@@ -19,6 +19,7 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod catalogue;
 pub mod content;
 pub mod files;
 pub mod mailer;

@@ -152,8 +152,10 @@ async fn courses_page(
         .into_iter()
         .map(|c| {
             let price = price_label(c.price_pence);
+            let overdue = crate::catalogue::review_overdue(c.review_by.as_deref());
             let mut v = serde_json::json!(c);
             v["price"] = price.into();
+            v["review_overdue"] = overdue.into();
             v
         })
         .collect();

@@ -21,7 +21,6 @@ use crate::web::{self, Error, FieldError, Viewer, check_csrf};
 
 pub fn routes(r: &mut Routes) {
     r.add("/", Access::Public, get(home));
-    r.add("/catalogue", Access::Public, get(catalogue));
     r.add("/o/{slug}/", Access::Public, get(org_home));
     r.add(
         "/o/{slug}/accessibility",
@@ -135,16 +134,6 @@ async fn home(State(state): State<AppState>, viewer: Viewer) -> web::Result<Resp
         &viewer,
         None,
         serde_json::json!({ "orgs": orgs }),
-    )
-}
-
-async fn catalogue(viewer: Viewer) -> web::Result<Response> {
-    templates().page(
-        "catalogue.html",
-        "Course catalogue",
-        &viewer,
-        None,
-        serde_json::json!({}),
     )
 }
 
@@ -1115,7 +1104,7 @@ async fn set_roles(
     Ok(Redirect::to(&format!("/o/{slug}/admin/members")).into_response())
 }
 
-fn when(at: i64) -> String {
+pub fn when(at: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     time::OffsetDateTime::from_unix_timestamp(at)
         .ok()

@@ -7,6 +7,7 @@
 //! pool is configured, so each method is written once.
 
 mod accounts;
+mod catalogue;
 mod content;
 mod links;
 mod orgs;
@@ -20,6 +21,7 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{ApiToken, Claimed, OutboxMessage, SessionUser};
+pub use catalogue::{CatalogueEntry, CatalogueQuery, Sort};
 pub use content::{Course, Listing, NewPackage, PackageRecord, Version};
 pub use links::Invitation;
 pub use orgs::{AuditEntry, Department, MemberRecord, StaffDetails};

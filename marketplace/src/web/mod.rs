@@ -63,6 +63,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("reset.html", include_str!("../../templates/reset.html")),
     ("staff.html", include_str!("../../templates/staff.html")),
     ("courses.html", include_str!("../../templates/courses.html")),
+    (
+        "catalogue_course.html",
+        include_str!("../../templates/catalogue_course.html"),
+    ),
     ("course.html", include_str!("../../templates/course.html")),
     (
         "course_upload.html",

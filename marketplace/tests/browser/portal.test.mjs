@@ -183,7 +183,7 @@ test('an administrator signs in by keyboard, brands the sub-site, and every page
   await context.close();
 });
 
-test('a vendor publisher uploads a package with progress, reads the report and publishes it', async () => {
+test('a vendor publisher uploads a package, reads the report and publishes it; a training manager finds it by searching', async () => {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 }, bypassCSP: true });
   const page = await context.newPage();
   const errors = [];
@@ -217,14 +217,32 @@ test('a vendor publisher uploads a package with progress, reads the report and p
   await page.goto(`${BASE}/o/clearpath-learning/admin/courses`);
   assert.match(await page.locator('table').textContent(), /£7\.50/);
   await axe(page, 'courses');
-  assert.deepEqual(errors, []);
   await context.close();
+  // A trust's training manager finds it by searching the catalogue, from the home page.
+  const buyer = await browser.newContext({ viewport: { width: 1024, height: 800 }, bypassCSP: true });
+  const tm = await buyer.newPage();
+  await tm.goto(`${BASE}/sign-in`);
+  await tm.getByLabel('Email address').fill('training@northshire.example');
+  await tm.getByLabel('Password').fill('violet harbour kestrel');
+  await tm.getByRole('button', { name: 'Sign in' }).click();
+  await tm.getByRole('heading', { name: 'Your account' }).waitFor();
+  await tm.goto(`${BASE}/`);
+  await tm.getByRole('link', { name: /catalogue/i }).first().click();
+  await tm.getByLabel('Search courses').fill('golf');
+  await tm.getByRole('button', { name: 'Search' }).click();
+  await tm.getByRole('heading', { name: /1 course for “golf”/ }).waitFor();
+  await axe(tm, 'catalogue, search results');
+  await tm.getByRole('link', { name: /golf/i }).first().click();
+  await tm.getByRole('heading', { name: 'Version history' }).waitFor();
+  await axe(tm, 'a catalogue course');
+  await buyer.close();
+  assert.deepEqual(errors, []);
 });
 
 test('a 360-pixel phone needs no sideways scrolling', async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
-  for (const path of ['/', '/sign-in', '/o/dalesfield-community/', '/o/dalesfield-community/accessibility']) {
+  for (const path of ['/', '/sign-in', '/o/dalesfield-community/', '/o/dalesfield-community/accessibility', '/catalogue', '/catalogue?q=golf']) {
     await page.goto(`${BASE}${path}`);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 360, `${path} is ${wide} pixels wide`);

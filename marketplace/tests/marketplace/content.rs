@@ -491,3 +491,200 @@ async fn a_publisher_uploads_from_the_page_reads_the_report_and_publishes() {
         1
     );
 }
+
+#[tokio::test]
+async fn buyers_find_published_courses_in_the_catalogue() {
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    let mut c = app.client();
+    let org = org_id(&app).await;
+    let mut ids = Vec::new();
+    for (title, topics, pence, review_by) in [
+        (
+            "Moving and handling people",
+            "manual handling",
+            0,
+            "2099-01-01",
+        ),
+        (
+            "Sepsis: spotting the signs",
+            "sepsis, deterioration",
+            1500,
+            "2020-01-01",
+        ),
+    ] {
+        let r = post_package(&mut c, &token, "", small_package(title)).await;
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let id = body["course"]["id"].as_i64().unwrap();
+        let listing = marketplace::store::Listing {
+            title: title.into(),
+            topics: topics.into(),
+            summary: format!("{title}, for clinical staff."),
+            price_pence: pence,
+            review_by: Some(review_by.into()),
+            language: "en-GB".into(),
+            ..Default::default()
+        };
+        app.store
+            .update_listing(org, id, &listing, true)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    // Not published yet: not in the catalogue.
+    let mut anon = app.client();
+    assert!(
+        anon.get("/catalogue")
+            .await
+            .body
+            .contains("No courses are listed yet")
+    );
+    for id in &ids {
+        app.store.publish_version(org, *id, 1).await.unwrap();
+    }
+    let all = anon.get("/catalogue").await;
+    assert!(all.body.contains("2 courses"), "{}", all.body);
+    let found = anon.get("/catalogue?q=signs+of+sepsis").await.body;
+    assert!(
+        found.contains("Sepsis: spotting the signs") && !found.contains("Moving and handling"),
+        "{found}"
+    );
+    assert!(
+        found.contains("£15.00 per enrolment") && found.contains("Review overdue since 2020-01-01")
+    );
+    let free = anon.get("/catalogue?price=free").await.body;
+    assert!(free.contains("Moving and handling") && !free.contains("Sepsis"));
+    // Its owner is told too.
+    let mut publisher = app.signed_in(PUBLISHER.0, PUBLISHER.1).await;
+    let own = publisher
+        .get("/o/clearpath-learning/admin/courses")
+        .await
+        .body;
+    assert!(own.contains("Review overdue since 2020-01-01"), "{own}");
+    let none = anon.get("/catalogue?q=zzzqqq").await.body;
+    assert!(none.contains("No courses found") && none.contains("Try fewer words"));
+    // Each course has a page with its listing and published versions.
+    let page = anon.get(&format!("/catalogue/{}", ids[1])).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("This course&#x27;s review is overdue")
+            || page.body.contains("This course's review is overdue"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("ClearPath Learning Ltd"));
+    // A trust's private course is seen by its own people only.
+    let northshire = app.org("northshire-teaching").await;
+    let versions = app.store.versions(org, ids[0]).await.unwrap();
+    let private = app
+        .store
+        .create_course(
+            northshire.id,
+            None,
+            &marketplace::store::Listing {
+                title: "Northshire ward induction".into(),
+                ..Default::default()
+            },
+            versions[0].package_id,
+        )
+        .await
+        .unwrap();
+    app.store
+        .publish_version(northshire.id, private.id, 1)
+        .await
+        .unwrap();
+    assert!(
+        !anon
+            .get("/catalogue")
+            .await
+            .body
+            .contains("Northshire ward induction")
+    );
+    assert_eq!(
+        anon.get(&format!("/catalogue/{}", private.id)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut nurse = app
+        .signed_in("nurse@northshire.example", "juniper canal falcon")
+        .await;
+    let theirs = nurse.get("/catalogue").await.body;
+    assert!(
+        theirs.contains("Northshire ward induction") && theirs.contains("only your organisation"),
+        "{theirs}"
+    );
+    assert_eq!(
+        nurse
+            .get(&format!("/catalogue/{}", private.id))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let mut outsider = app
+        .signed_in("org.admin@dalesfield.example", "amber quill pebble")
+        .await;
+    assert!(
+        !outsider
+            .get("/catalogue")
+            .await
+            .body
+            .contains("Northshire ward induction")
+    );
+}
+
+#[tokio::test]
+async fn the_catalogue_comes_a_page_at_a_time() {
+    let app = TestApp::demo().await;
+    let org = org_id(&app).await;
+    let package = app
+        .store
+        .finish_import(&marketplace::store::NewPackage {
+            sha256: "d".repeat(64),
+            scorm_version: "1.2".into(),
+            title: "x".into(),
+            launch: "index.html".into(),
+            sco_count: 1,
+            file_count: 1,
+            unpacked_bytes: 1,
+            zip_bytes: 1,
+            inspection: "{}".into(),
+        })
+        .await
+        .unwrap();
+    for i in 0..45 {
+        let listing = marketplace::store::Listing {
+            title: format!("Course {i:02}"),
+            ..Default::default()
+        };
+        let c = app
+            .store
+            .create_course(org, None, &listing, package.id)
+            .await
+            .unwrap();
+        app.store
+            .update_listing(org, c.id, &listing, true)
+            .await
+            .unwrap();
+        app.store.publish_version(org, c.id, 1).await.unwrap();
+    }
+    let mut anon = app.client();
+    let first = anon.get("/catalogue?sort=title").await.body;
+    assert!(
+        first.contains("45 courses") && first.contains("Page 1 of 3"),
+        "{first}"
+    );
+    assert!(first.contains("Course 00") && !first.contains("Course 20"));
+    let at = first.find("rel=\"next\"").map(|_| ()).is_some();
+    assert!(at);
+    let third = anon.get("/catalogue?sort=title&page=3").await.body;
+    assert!(
+        third.contains("Course 44")
+            && third.contains("Previous page")
+            && !third.contains("Next page")
+    );
+    // A page past the end, or not a number, is not an error.
+    assert_eq!(anon.get("/catalogue?page=999").await.status, StatusCode::OK);
+    assert_eq!(
+        anon.get("/catalogue?page=x&price=%ZZ").await.status,
+        StatusCode::OK
+    );
+}

@@ -527,3 +527,223 @@ async fn packages_are_kept_once_and_courses_have_versions_in_their_organisation(
         assert_eq!(s.courses_of(york.id).await.unwrap(), []);
     }
 }
+
+/// The catalogue on both backends: stemmed search, filters, who sees what, sorting and
+/// pages.
+#[tokio::test]
+async fn the_catalogue_searches_filters_and_shows_only_what_the_viewer_may_see() {
+    use marketplace::store::{CatalogueQuery, Listing, NewPackage, Sort};
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let vendor = s
+            .create_org("acme", "Acme Learning", OrgKind::Vendor)
+            .await
+            .unwrap();
+        let trust = s
+            .create_org("leeds", "Leeds", OrgKind::Trust)
+            .await
+            .unwrap();
+        let package = |sha: &str, version: &str| NewPackage {
+            sha256: sha.into(),
+            scorm_version: version.into(),
+            title: "x".into(),
+            launch: "index.html".into(),
+            sco_count: 1,
+            file_count: 1,
+            unpacked_bytes: 1,
+            zip_bytes: 1,
+            inspection: "{}".into(),
+        };
+        let p12 = s.finish_import(&package("a", "1.2")).await.unwrap();
+        let p2004 = s
+            .finish_import(&package("b", "2004 3rd Edition"))
+            .await
+            .unwrap();
+        let add = async |org: i64,
+                             title: &str,
+                             summary: &str,
+                             topics: &str,
+                             minutes: i32,
+                             pence: i64,
+                             pkg: i64,
+                             listed: bool,
+                             publish: bool| {
+            let listing = Listing {
+                title: title.into(),
+                summary: summary.into(),
+                topics: topics.into(),
+                duration_minutes: Some(minutes),
+                price_pence: pence,
+                language: "en-GB".into(),
+                ..Default::default()
+            };
+            let c = s.create_course(org, None, &listing, pkg).await.unwrap();
+            s.update_listing(org, c.id, &listing, listed).await.unwrap();
+            if publish {
+                s.publish_version(org, c.id, 1).await.unwrap();
+            }
+            c.id
+        };
+        let wash = add(
+            vendor.id,
+            "Hand washing technique",
+            "Six steps, twenty seconds.",
+            "infection control, hygiene",
+            20,
+            0,
+            p12.id,
+            true,
+            true,
+        )
+        .await;
+        let fire = add(
+            vendor.id,
+            "Fire safety for wards",
+            "Evacuating patients who cannot walk.",
+            "fire safety",
+            45,
+            1250,
+            p2004.id,
+            true,
+            true,
+        )
+        .await;
+        let _draft = add(
+            vendor.id,
+            "Washing hands, the sequel",
+            "Not published yet.",
+            "hygiene",
+            10,
+            0,
+            p12.id,
+            true,
+            false,
+        )
+        .await;
+        let own = add(
+            trust.id,
+            "Leeds hand hygiene induction",
+            "Our own.",
+            "hygiene",
+            120,
+            0,
+            p2004.id,
+            false,
+            true,
+        )
+        .await;
+        let search = |text: &str| CatalogueQuery {
+            text: text.into(),
+            limit: 20,
+            ..Default::default()
+        };
+        let ids = |r: (Vec<marketplace::store::CatalogueEntry>, i64)| {
+            r.0.iter().map(|e| e.id).collect::<Vec<_>>()
+        };
+        // Stemmed: "washes" finds "washing"; unpublished and private courses are hidden.
+        assert_eq!(
+            ids(s.catalogue(&search("washes")).await.unwrap()),
+            [wash],
+            "{b}"
+        );
+        assert_eq!(
+            ids(s.catalogue(&search("")).await.unwrap()),
+            [fire, wash],
+            "{b}: by title"
+        );
+        // A member of the trust sees its own private course too.
+        let member = CatalogueQuery {
+            viewer_orgs: vec![trust.id],
+            ..search("hygiene")
+        };
+        let found = ids(s.catalogue(&member).await.unwrap());
+        assert!(
+            found.contains(&own) && found.contains(&wash) && found.len() == 2,
+            "{b}: {found:?}"
+        );
+        // Odd input is words, never query syntax.
+        for odd in [
+            "\"",
+            "NEAR(",
+            "fire OR",
+            "-hand*",
+            "'; DROP TABLE courses; --",
+            "()",
+        ] {
+            s.catalogue(&search(odd)).await.unwrap();
+        }
+        // Filters.
+        let q = |f: &dyn Fn(&mut CatalogueQuery)| {
+            let mut q = search("");
+            f(&mut q);
+            q
+        };
+        assert_eq!(
+            ids(s.catalogue(&q(&|q| q.free = Some(false))).await.unwrap()),
+            [fire]
+        );
+        assert_eq!(
+            ids(s.catalogue(&q(&|q| q.free = Some(true))).await.unwrap()),
+            [wash]
+        );
+        assert_eq!(
+            ids(s
+                .catalogue(&q(&|q| q.format = Some("2004".into())))
+                .await
+                .unwrap()),
+            [fire],
+            "{b}"
+        );
+        assert_eq!(
+            ids(s
+                .catalogue(&q(&|q| q.format = Some("1.2".into())))
+                .await
+                .unwrap()),
+            [wash]
+        );
+        assert_eq!(
+            ids(s
+                .catalogue(&q(&|q| q.max_minutes = Some(30)))
+                .await
+                .unwrap()),
+            [wash]
+        );
+        assert_eq!(
+            ids(s
+                .catalogue(&q(&|q| q.topic = Some("Fire".into())))
+                .await
+                .unwrap()),
+            [fire]
+        );
+        assert_eq!(
+            ids(s
+                .catalogue(&q(&|q| q.provider = Some("leeds".into())))
+                .await
+                .unwrap()),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            ids(s
+                .catalogue(&q(&|q| q.sort = Sort::PriceLowest))
+                .await
+                .unwrap()),
+            [wash, fire]
+        );
+        // Pages: one at a time, with the total.
+        let first = s.catalogue(&q(&|q| q.limit = 1)).await.unwrap();
+        assert_eq!((first.0.len(), first.1), (1, 2), "{b}");
+        let second = s
+            .catalogue(&q(&|q| {
+                q.limit = 1;
+                q.offset = 1;
+            }))
+            .await
+            .unwrap();
+        assert_eq!(second.0[0].id, wash);
+        let entry = &first.0[0];
+        assert_eq!(
+            (entry.provider.as_str(), entry.scorm_version.as_str()),
+            ("Acme Learning", "2004 3rd Edition")
+        );
+    }
+}

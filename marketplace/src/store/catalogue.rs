@@ -1,0 +1,229 @@
+//! The national catalogue: listed courses with a published version, and a viewer's own
+//! organisations' courses, searched with each backend's full-text index (SQLite FTS5,
+//! PostgreSQL `tsvector`, both stemming English), filtered, sorted and paged.
+
+use serde::Serialize;
+
+use super::{Pool, Store, StoreError};
+
+/// What someone looks for in the catalogue.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogueQuery {
+    /// Words to search for; empty lists everything.
+    pub text: String,
+    pub topic: Option<String>,
+    /// An organisation's slug.
+    pub provider: Option<String>,
+    /// `Some(true)` free only, `Some(false)` priced only.
+    pub free: Option<bool>,
+    /// `1.2` or `2004`.
+    pub format: Option<String>,
+    /// Duration in minutes, from and to, inclusive.
+    pub min_minutes: Option<i32>,
+    pub max_minutes: Option<i32>,
+    pub sort: Sort,
+    /// The organisations the viewer belongs to, whose private courses they see too.
+    pub viewer_orgs: Vec<i64>,
+    /// One course only (its page).
+    pub course_id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first when searching, otherwise by title.
+    #[default]
+    Relevance,
+    Title,
+    Newest,
+    PriceLowest,
+}
+
+/// A course as the catalogue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct CatalogueEntry {
+    pub id: i64,
+    pub org_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub topics: String,
+    pub audience: String,
+    pub duration_minutes: Option<i32>,
+    pub language: String,
+    pub accessibility_notes: String,
+    pub price_pence: i64,
+    pub licence_months: Option<i32>,
+    pub visibility: String,
+    pub review_by: Option<String>,
+    pub updated_at: i64,
+    pub provider: String,
+    pub provider_slug: String,
+    /// The format of the newest published version (`1.2`, `2004 3rd Edition`, ...).
+    pub scorm_version: String,
+}
+
+/// A value bound to a placeholder of the query being built.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// The newest published version's format: also what makes a course listable at all.
+const FORMAT: &str =
+    "(SELECT k.scorm_version FROM course_versions v JOIN packages k ON k.id = v.package_id
+    WHERE v.course_id = c.id AND v.published_at IS NOT NULL ORDER BY v.number DESC LIMIT 1)";
+
+/// Words too common to search for, as PostgreSQL's English configuration drops them.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "is", "it", "of",
+    "on", "or", "the", "to", "what", "with",
+];
+
+/// Search words as an FTS5 query: each word a quoted prefix, all required, common words
+/// left out. Anything else a person types (quotes, operators, brackets) is not FTS
+/// syntax here.
+fn fts5_query(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOP_WORDS.contains(&w.to_lowercase().as_str()))
+        .take(16)
+        .map(|w| format!("\"{w}\"*"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Store {
+    /// One page of the catalogue for `q`, and how many courses match in all.
+    pub async fn catalogue(
+        &self,
+        q: &CatalogueQuery,
+    ) -> Result<(Vec<CatalogueEntry>, i64), StoreError> {
+        let postgres = matches!(self.pool, Pool::Postgres(_));
+        let mut args: Vec<Arg> = Vec::new();
+        let mut arg = |a: Arg| {
+            args.push(a);
+            format!("${}", args.len())
+        };
+        let mut from = String::from("courses c JOIN organisations o ON o.id = c.org_id");
+        let mut filters = vec![format!("{FORMAT} IS NOT NULL")];
+        let visible = std::iter::once("c.visibility = 'listed'".to_string())
+            .chain(
+                q.viewer_orgs
+                    .iter()
+                    .map(|id| format!("c.org_id = {}", arg(Arg::Int(*id)))),
+            )
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        filters.push(format!("({visible})"));
+        let words = fts5_query(&q.text);
+        let mut rank = None;
+        if !words.is_empty() {
+            if postgres {
+                let p = arg(Arg::Text(q.text.trim().to_string()));
+                filters.push(format!("c.search @@ websearch_to_tsquery('english', {p})"));
+                rank = Some(format!(
+                    "ts_rank(c.search, websearch_to_tsquery('english', {p})) DESC"
+                ));
+            } else {
+                let p = arg(Arg::Text(words));
+                from.push_str(&format!(
+                    " JOIN course_search ON course_search.rowid = c.id AND course_search MATCH {p}"
+                ));
+                rank = Some("bm25(course_search, 10.0, 2.0, 5.0, 1.0)".to_string());
+            }
+        }
+        if let Some(topic) = q.topic.as_deref().filter(|t| !t.trim().is_empty()) {
+            let p = arg(Arg::Text(format!("%{}%", topic.trim().to_lowercase())));
+            filters.push(format!("lower(c.topics) LIKE {p}"));
+        }
+        if let Some(id) = q.course_id {
+            filters.push(format!("c.id = {}", arg(Arg::Int(id))));
+        }
+        if let Some(provider) = &q.provider {
+            filters.push(format!("o.slug = {}", arg(Arg::Text(provider.clone()))));
+        }
+        match q.free {
+            Some(true) => filters.push("c.price_pence = 0".into()),
+            Some(false) => filters.push("c.price_pence > 0".into()),
+            None => {}
+        }
+        match q.format.as_deref() {
+            Some("1.2") => filters.push(format!("{FORMAT} = '1.2'")),
+            Some("2004") => filters.push(format!("{FORMAT} LIKE '2004%'")),
+            _ => {}
+        }
+        if let Some(min) = q.min_minutes {
+            filters.push(format!(
+                "c.duration_minutes >= {}",
+                arg(Arg::Int(min.into()))
+            ));
+        }
+        if let Some(max) = q.max_minutes {
+            filters.push(format!(
+                "c.duration_minutes <= {}",
+                arg(Arg::Int(max.into()))
+            ));
+        }
+        let order = match (q.sort, &rank) {
+            (Sort::Relevance, Some(r)) => format!("{r}, c.title, c.id"),
+            (Sort::Newest, _) => "c.updated_at DESC, c.id DESC".into(),
+            (Sort::PriceLowest, _) => "c.price_pence, c.title, c.id".into(),
+            _ => "c.title, c.id".into(),
+        };
+        let filters = filters.join(" AND ");
+        let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {filters}");
+        let limit = arg(Arg::Int(q.limit));
+        let offset = arg(Arg::Int(q.offset));
+        let page_sql = format!(
+            "SELECT c.id, c.org_id, c.title, c.summary, c.topics, c.audience, c.duration_minutes, c.language, c.accessibility_notes,
+                    c.price_pence, c.licence_months, c.visibility, c.review_by, c.updated_at,
+                    o.name AS provider, o.slug AS provider_slug, {FORMAT} AS scorm_version
+             FROM {from} WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+        );
+        // The count takes every argument but the last two (limit and offset).
+        let counted = args.len() - 2;
+        macro_rules! bind_all {
+            ($query:expr, $args:expr) => {{
+                let mut query = $query;
+                for a in $args {
+                    query = match a {
+                        Arg::Text(t) => query.bind(t.as_str()),
+                        Arg::Int(i) => query.bind(*i),
+                    };
+                }
+                query
+            }};
+        }
+        let (entries, total) = super::on_pool!(self, p => {
+            let total: i64 = bind_all!(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)),
+                &args[..counted]
+            )
+            .fetch_one(p)
+            .await?;
+            let entries: Vec<CatalogueEntry> =
+                bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(page_sql)), &args)
+                    .fetch_all(p)
+                    .await?;
+            (entries, total)
+        });
+        Ok((entries, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_people_type_becomes_safe_prefix_terms() {
+        assert_eq!(fts5_query("fire safety"), "\"fire\"* \"safety\"*");
+        assert_eq!(
+            fts5_query("  \"NEAR(a b)\" OR -x*  "),
+            "\"NEAR\"* \"b\"* \"x\"*"
+        );
+        assert_eq!(fts5_query("signs of sepsis"), "\"signs\"* \"sepsis\"*");
+        assert_eq!(fts5_query("''\"\"()"), "");
+        assert_eq!(fts5_query("hygiène"), "\"hygiène\"*");
+    }
+}

@@ -19,11 +19,35 @@ pub fn routes(r: &mut Routes) {
     r.add("/api/v1/orgs/{slug}", Access::Api, get(organisation));
     r.add("/api/v1/orgs/{slug}/members", Access::Api, get(members));
     r.add("/api/v1/orgs/{slug}/staff", Access::Api, post(import_staff));
+    r.add("/api/v1/orgs/{slug}/catalogue", Access::Api, get(catalogue));
     r.add_upload(
         "/api/v1/orgs/{slug}/packages",
         Access::Api,
         post(upload_package),
     );
+}
+
+/// `GET /api/v1/orgs/{slug}/catalogue`: the catalogue as the organisation's people see
+/// it (listed courses, and its own), with the page's query parameters.
+async fn catalogue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    search: Result<Query<crate::catalogue::Search>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "courses:read")?;
+    let Query(search) =
+        search.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()))?;
+    let (query, page) = search.query(vec![org.id]);
+    let (courses, total) = state.store.catalogue(&query).await?;
+    let pages = ((total + query.limit - 1) / query.limit).max(1);
+    Ok(axum::Json(serde_json::json!({
+        "courses": courses,
+        "total": total,
+        "page": page,
+        "pages": pages,
+    }))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -360,6 +384,19 @@ pub fn document() -> serde_json::Value {
             "/api/v1/orgs/{slug}": { "get": {
                 "summary": "The organisation (scope org:read)", "parameters": [slug],
                 "responses": { "200": { "description": "The organisation and its branding" }, "401": problem, "403": problem, "404": problem }
+            } },
+            "/api/v1/orgs/{slug}/catalogue": { "get": {
+                "summary": "The national catalogue as this organisation's people see it (scope courses:read), 20 courses a page",
+                "parameters": [slug,
+                    { "name": "q", "in": "query", "description": "words to search for", "schema": { "type": "string" } },
+                    { "name": "topic", "in": "query", "schema": { "type": "string" } },
+                    { "name": "provider", "in": "query", "description": "an organisation's slug", "schema": { "type": "string" } },
+                    { "name": "price", "in": "query", "schema": { "enum": ["free", "paid"] } },
+                    { "name": "format", "in": "query", "schema": { "enum": ["1.2", "2004"] } },
+                    { "name": "duration", "in": "query", "schema": { "enum": ["short", "medium", "long"] } },
+                    { "name": "sort", "in": "query", "schema": { "enum": ["relevance", "title", "newest", "price"] } },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }],
+                "responses": { "200": { "description": "{ courses: [{ id, title, summary, topics, audience, duration_minutes, language, accessibility_notes, price_pence, licence_months, review_by, provider, provider_slug, scorm_version }], total, page, pages }" }, "401": problem, "403": problem, "404": problem }
             } },
             "/api/v1/orgs/{slug}/packages": { "post": {
                 "summary": "Upload a SCORM 1.2 or 2004 package, the zip as the body (scope courses:write): a new course, or with ?course=ID a new version of one",

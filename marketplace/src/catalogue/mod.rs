@@ -47,7 +47,7 @@ pub struct Search {
 }
 
 impl Search {
-    fn query(&self, viewer_orgs: Vec<i64>) -> (CatalogueQuery, i64) {
+    pub fn query(&self, viewer_orgs: Vec<i64>) -> (CatalogueQuery, i64) {
         let page = self
             .page
             .trim()

@@ -688,3 +688,65 @@ async fn the_catalogue_comes_a_page_at_a_time() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_catalogue_answers_through_the_api() {
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    let mut c = app.client();
+    let r = post_package(
+        &mut c,
+        &token,
+        "",
+        small_package("Safeguarding adults level 2"),
+    )
+    .await;
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let id = body["course"]["id"].as_i64().unwrap();
+    let org = org_id(&app).await;
+    app.store.publish_version(org, id, 1).await.unwrap();
+    let listing = marketplace::store::Listing {
+        title: "Safeguarding adults level 2".into(),
+        topics: "safeguarding".into(),
+        ..Default::default()
+    };
+    app.store
+        .update_listing(org, id, &listing, true)
+        .await
+        .unwrap();
+    let reader = marketplace::ops::create_token(
+        &app.store,
+        "northshire-teaching",
+        "training@northshire.example",
+        &["courses:read".into()],
+    )
+    .await
+    .unwrap();
+    let get = |path: &str| {
+        Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {reader}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = c
+        .send(get(
+            "/api/v1/orgs/northshire-teaching/catalogue?q=safeguard",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let found: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["courses"][0]["provider"], "ClearPath Learning Ltd");
+    let r = c
+        .send(get(
+            "/api/v1/orgs/northshire-teaching/catalogue?q=cardiology",
+        ))
+        .await;
+    let none: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(none["total"], 0);
+    // A token reads the catalogue only as its own organisation.
+    let r = c
+        .send(get("/api/v1/orgs/dalesfield-community/catalogue"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

@@ -560,14 +560,14 @@ async fn the_catalogue_searches_filters_and_shows_only_what_the_viewer_may_see()
             .await
             .unwrap();
         let add = async |org: i64,
-                             title: &str,
-                             summary: &str,
-                             topics: &str,
-                             minutes: i32,
-                             pence: i64,
-                             pkg: i64,
-                             listed: bool,
-                             publish: bool| {
+                         title: &str,
+                         summary: &str,
+                         topics: &str,
+                         minutes: i32,
+                         pence: i64,
+                         pkg: i64,
+                         listed: bool,
+                         publish: bool| {
             let listing = Listing {
                 title: title.into(),
                 summary: summary.into(),

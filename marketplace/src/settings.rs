@@ -71,6 +71,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The largest package upload, in bytes; it streams to disk, never to memory.
     pub max_package_bytes: u64,
+    /// The largest catalogue upload (a zip of packages and their list), in bytes.
+    pub max_catalogue_bytes: u64,
     /// The most files a package may hold, the largest one, and their largest total
     /// size unpacked.
     pub max_package_entries: usize,
@@ -99,6 +101,7 @@ impl Default for Settings {
             mail_from: "NHS learning portal <no-reply@localhost>".into(),
             max_body_bytes: 2 * 1024 * 1024,
             max_package_bytes: 2 << 30,
+            max_catalogue_bytes: 16 << 30,
             max_package_entries: 20_000,
             max_package_entry_bytes: 1 << 30,
             max_package_unpacked_bytes: 4 << 30,
@@ -189,6 +192,7 @@ impl Settings {
             "mail_from" => self.mail_from = value.to_string(),
             "max_body_bytes" => self.max_body_bytes = parse(value)?,
             "max_package_bytes" => self.max_package_bytes = parse(value)?,
+            "max_catalogue_bytes" => self.max_catalogue_bytes = parse(value)?,
             "max_package_entries" => self.max_package_entries = parse(value)?,
             "max_package_entry_bytes" => self.max_package_entry_bytes = parse(value)?,
             "max_package_unpacked_bytes" => self.max_package_unpacked_bytes = parse(value)?,

@@ -21,6 +21,11 @@ pub fn routes(r: &mut Routes) {
     r.add("/api/v1/orgs/{slug}/staff", Access::Api, post(import_staff));
     r.add("/api/v1/orgs/{slug}/catalogue", Access::Api, get(catalogue));
     r.add_upload(
+        "/api/v1/orgs/{slug}/catalogue-uploads",
+        Access::Api,
+        post(upload_catalogue),
+    );
+    r.add_upload(
         "/api/v1/orgs/{slug}/packages",
         Access::Api,
         post(upload_package),
@@ -48,6 +53,32 @@ async fn catalogue(
         "pages": pages,
     }))
     .into_response())
+}
+
+/// `POST /api/v1/orgs/{slug}/catalogue-uploads`: a zip of packages and
+/// `catalogue.csv` (or `.json`) as the body; a report per row.
+async fn upload_catalogue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "courses:write")?.clone();
+    let received = crate::content::import::receive(
+        request.into_body().into_data_stream(),
+        &state.settings.data_dir.join("uploads"),
+        state.settings.max_catalogue_bytes,
+    )
+    .await?;
+    match crate::content::bulk::run(&state, &org, caller.0.user_id, &received).await {
+        Ok(report) => Ok(axum::Json(report).into_response()),
+        Err(crate::content::bulk::BulkError::File(message)) => Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Catalogue refused",
+            message,
+        )),
+        Err(crate::content::bulk::BulkError::Import(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -397,6 +428,12 @@ pub fn document() -> serde_json::Value {
                     { "name": "sort", "in": "query", "schema": { "enum": ["relevance", "title", "newest", "price"] } },
                     { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }],
                 "responses": { "200": { "description": "{ courses: [{ id, title, summary, topics, audience, duration_minutes, language, accessibility_notes, price_pence, licence_months, review_by, provider, provider_slug, scorm_version }], total, page, pages }" }, "401": problem, "403": problem, "404": problem }
+            } },
+            "/api/v1/orgs/{slug}/catalogue-uploads": { "post": {
+                "summary": "Upload a whole catalogue (scope courses:write): a zip of packages and catalogue.csv or catalogue.json, as the body",
+                "parameters": [slug],
+                "requestBody": { "content": { "application/zip": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": { "200": { "description": "{ rows: [{ line, course_id, title, outcome, detail }], created, new_versions, updated, unchanged, errors }" }, "413": problem, "422": problem, "401": problem, "403": problem, "404": problem }
             } },
             "/api/v1/orgs/{slug}/packages": { "post": {
                 "summary": "Upload a SCORM 1.2 or 2004 package, the zip as the body (scope courses:write): a new course, or with ?course=ID a new version of one",

@@ -49,6 +49,13 @@ pub struct Received {
     pub bytes: u64,
 }
 
+impl Received {
+    /// Where the upload is, while this lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 impl Drop for Received {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
@@ -88,6 +95,32 @@ where
     if received.bytes == 0 {
         return Err(ImportError::Empty);
     }
+    received.sha256 = hash_hex(&hasher.finalize());
+    Ok(received)
+}
+
+/// Copies `data` into a new file in `dir`, hashing it (blocking): a package taken out
+/// of a larger upload, such as a vendor's catalogue.
+pub fn receive_blocking(data: &mut dyn std::io::Read, dir: &Path) -> Result<Received, ImportError> {
+    std::fs::create_dir_all(dir)?;
+    let mut received = Received {
+        path: dir.join(format!("upload-{}.zip", crate::secrets::random_token())),
+        sha256: String::new(),
+        bytes: 0,
+    };
+    let mut file = std::fs::File::create(&received.path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = data.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n])?;
+        received.bytes += n as u64;
+    }
+    file.flush()?;
     received.sha256 = hash_hex(&hasher.finalize());
     Ok(received)
 }

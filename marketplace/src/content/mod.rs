@@ -3,6 +3,7 @@
 //! ([`import`]), and become a course or a new version of one; the owner writes the
 //! listing and publishes it.
 
+pub mod bulk;
 pub mod import;
 
 use std::time::Duration;
@@ -29,6 +30,11 @@ pub fn routes(r: &mut Routes) {
         "/o/{slug}/admin/courses/upload",
         Access::Organisation,
         get(upload_page).post(upload),
+    );
+    r.add_upload(
+        "/o/{slug}/admin/courses/catalogue",
+        Access::Organisation,
+        get(catalogue_page).post(catalogue_upload),
     );
     r.add(
         "/o/{slug}/admin/courses/{course_id}",
@@ -228,31 +234,32 @@ fn report_view(r: &Report) -> serde_json::Value {
     })
 }
 
-/// `POST /o/{slug}/admin/courses/upload`: the form's fields come before its file, so the
-/// CSRF token is checked before a byte of the package is read.
-async fn upload(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(slug): Path<String>,
+/// Reads an upload form whose fields come before its file (`package`), so the CSRF
+/// token is checked before a byte of the file is read: the course it is a new version
+/// of, if it says, and the file received to disk, if one was chosen.
+async fn read_package_form(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &Organisation,
     request: Request,
-) -> web::Result<Response> {
-    let (org, me) = publisher_of(&state, &viewer, &slug, "courses/upload").await?;
+    max: u64,
+) -> web::Result<(Option<i64>, Option<Result<Received, ImportError>>)> {
     let mut form = Multipart::from_request(request, &()).await.map_err(|e| {
         Error::BadRequest(format!(
-            "Upload the package with the form on this page ({})",
+            "Upload the file with the form on this page ({})",
             e.body_text()
         ))
     })?;
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         Error::BadRequest(format!("The upload could not be read: {}", e.body_text()))
     };
-    let (mut csrf, mut course_id, mut received) = (None, None, None);
+    let (mut csrf, mut course_id, mut received) = (false, None, None);
     while let Some(field) = form.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or("") {
             "csrf" => {
                 let token = field.text().await.map_err(unreadable)?;
-                check_csrf(&viewer, &token)?;
-                csrf = Some(token);
+                check_csrf(viewer, &token)?;
+                csrf = true;
             }
             "course" => {
                 let text = field.text().await.map_err(unreadable)?;
@@ -264,69 +271,31 @@ async fn upload(
                     .ok_or(Error::NotFound)?;
                 course_id = Some(id);
             }
-            // A package before the token: refused unread.
-            "package" if csrf.is_none() => check_csrf(&viewer, "")?,
+            // A file before the token: refused unread.
+            "package" if !csrf => check_csrf(viewer, "")?,
             // A file input left empty sends a part with no file name.
             "package" if field.file_name().is_some_and(|n| !n.is_empty()) => {
-                received = Some(
-                    import::receive(
-                        field,
-                        &state.settings.data_dir.join("uploads"),
-                        state.settings.max_package_bytes,
-                    )
-                    .await,
-                );
+                let uploads = state.settings.data_dir.join("uploads");
+                received = Some(import::receive(field, &uploads, max).await);
             }
             _ => {}
         }
     }
-    if csrf.is_none() {
-        check_csrf(&viewer, "")?;
+    if !csrf {
+        check_csrf(viewer, "")?;
     }
-    let received = match received {
-        None => {
-            return upload_view(
-                &state,
-                &viewer,
-                &org,
-                StatusCode::BAD_REQUEST,
-                Some("Select a package: the .zip file your authoring tool exported".into()),
-                None,
-            );
-        }
-        Some(Ok(r)) => r,
-        Some(Err(e)) => return upload_failed(&state, &viewer, &org, e),
-    };
-    match accept_upload(&state, &org, me.user.id, course_id, &received).await {
-        Ok((_, Some(placed))) => Ok(Redirect::to(&format!(
-            "/o/{slug}/admin/courses/{}?uploaded={}",
-            placed.course.id, placed.version
-        ))
-        .into_response()),
-        Ok((report, None)) => upload_view(
-            &state,
-            &viewer,
-            &org,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("The package was refused: the report below says why".into()),
-            Some(&report),
-        ),
-        Err(e) => upload_failed(&state, &viewer, &org, e),
-    }
+    Ok((course_id, received))
 }
 
-fn upload_failed(
-    state: &AppState,
-    viewer: &Viewer,
-    org: &Organisation,
-    e: ImportError,
-) -> web::Result<Response> {
-    let (status, message) = match &e {
-        ImportError::TooLarge(_) => (
+/// What to tell the uploader when an upload failed for a reason of theirs; an internal
+/// error otherwise.
+fn upload_problem(e: ImportError) -> web::Result<(StatusCode, String)> {
+    Ok(match &e {
+        ImportError::TooLarge(max) => (
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "The package is too large: the largest accepted is {}",
-                web::size(usize::try_from(state.settings.max_package_bytes).unwrap_or(usize::MAX))
+                "The file is too large: the largest accepted is {}",
+                web::size(usize::try_from(*max).unwrap_or(usize::MAX))
             ),
         ),
         ImportError::Empty => (StatusCode::BAD_REQUEST, "The file is empty".into()),
@@ -336,8 +305,141 @@ fn upload_failed(
         ),
         ImportError::Busy => (StatusCode::CONFLICT, e.to_string()),
         _ => return Err(Error::internal(e)),
+    })
+}
+
+/// `POST /o/{slug}/admin/courses/upload`: a package, as a new course or a new version.
+async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    request: Request,
+) -> web::Result<Response> {
+    let (org, me) = publisher_of(&state, &viewer, &slug, "courses/upload").await?;
+    let (course_id, received) = read_package_form(
+        &state,
+        &viewer,
+        &org,
+        request,
+        state.settings.max_package_bytes,
+    )
+    .await?;
+    let refuse = |status, message: String, report: Option<&Report>| {
+        upload_view(&state, &viewer, &org, status, Some(message), report)
     };
-    upload_view(state, viewer, org, status, Some(message), None)
+    let received = match received {
+        None => {
+            let message = "Select a package: the .zip file your authoring tool exported";
+            return refuse(StatusCode::BAD_REQUEST, message.into(), None);
+        }
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            let (status, message) = upload_problem(e)?;
+            return refuse(status, message, None);
+        }
+    };
+    match accept_upload(&state, &org, me.user.id, course_id, &received).await {
+        Ok((_, Some(placed))) => Ok(Redirect::to(&format!(
+            "/o/{slug}/admin/courses/{}?uploaded={}",
+            placed.course.id, placed.version
+        ))
+        .into_response()),
+        Ok((report, None)) => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The package was refused: the report below says why".into(),
+            Some(&report),
+        ),
+        Err(e) => {
+            let (status, message) = upload_problem(e)?;
+            refuse(status, message, None)
+        }
+    }
+}
+
+async fn catalogue_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> web::Result<Response> {
+    let (org, _) = publisher_of(&state, &viewer, &slug, "courses/catalogue").await?;
+    catalogue_view(&viewer, &org, StatusCode::OK, None, None)
+}
+
+fn catalogue_view(
+    viewer: &Viewer,
+    org: &Organisation,
+    status: StatusCode,
+    error: Option<String>,
+    report: Option<&bulk::Report>,
+) -> web::Result<Response> {
+    let errors: Vec<FieldError> = error
+        .map(|message| FieldError {
+            field: "package",
+            message,
+        })
+        .into_iter()
+        .collect();
+    let page = templates().page(
+        "catalogue_upload.html",
+        if errors.is_empty() {
+            "Upload a catalogue"
+        } else {
+            "Error: Upload a catalogue"
+        },
+        viewer,
+        Some(org),
+        serde_json::json!({ "errors": errors, "report": report }),
+    )?;
+    Ok((status, page).into_response())
+}
+
+/// `POST /o/{slug}/admin/courses/catalogue`: a zip of packages and their list.
+async fn catalogue_upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    request: Request,
+) -> web::Result<Response> {
+    let (org, me) = publisher_of(&state, &viewer, &slug, "courses/catalogue").await?;
+    let received = match read_package_form(
+        &state,
+        &viewer,
+        &org,
+        request,
+        state.settings.max_catalogue_bytes,
+    )
+    .await?
+    {
+        (_, None) => {
+            let message = "Select the catalogue: a .zip holding catalogue.csv and the packages";
+            return catalogue_view(
+                &viewer,
+                &org,
+                StatusCode::BAD_REQUEST,
+                Some(message.into()),
+                None,
+            );
+        }
+        (_, Some(Ok(r))) => r,
+        (_, Some(Err(e))) => {
+            let (status, message) = upload_problem(e)?;
+            return catalogue_view(&viewer, &org, status, Some(message), None);
+        }
+    };
+    match bulk::run(&state, &org, me.user.id, &received).await {
+        Ok(report) => catalogue_view(&viewer, &org, StatusCode::OK, None, Some(&report)),
+        Err(bulk::BulkError::File(message)) => catalogue_view(
+            &viewer,
+            &org,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+            None,
+        ),
+        Err(bulk::BulkError::Import(e)) => {
+            let (status, message) = upload_problem(e)?;
+            catalogue_view(&viewer, &org, status, Some(message), None)
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -269,6 +269,24 @@ impl Store {
         })
     }
 
+    /// Sets the owner's own id of course `course_id` of `org_id`.
+    pub async fn set_external_id(
+        &self,
+        org_id: i64,
+        course_id: i64,
+        external_id: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, p => sqlx::query("UPDATE courses SET external_id = $1 WHERE org_id = $2 AND id = $3")
+            .bind(external_id)
+            .bind(org_id)
+            .bind(course_id)
+            .execute(p)
+            .await
+            .map_err(conflict("course id"))?
+            .rows_affected());
+        Ok(())
+    }
+
     /// Course `id` of `org_id`.
     pub async fn course(&self, org_id: i64, id: i64) -> Result<Option<Course>, StoreError> {
         Ok(on_pool!(self, p => sqlx::query_as(concat!(

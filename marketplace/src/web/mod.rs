@@ -64,6 +64,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff.html", include_str!("../../templates/staff.html")),
     ("courses.html", include_str!("../../templates/courses.html")),
     (
+        "catalogue_upload.html",
+        include_str!("../../templates/catalogue_upload.html"),
+    ),
+    (
         "catalogue_course.html",
         include_str!("../../templates/catalogue_course.html"),
     ),

@@ -750,3 +750,203 @@ async fn the_catalogue_answers_through_the_api() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+/// A vendor's catalogue zip: `rows` of catalogue.csv, and the packages they name.
+fn catalogue_zip(csv: &str, packages: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut entries: Vec<(&str, &[u8])> = vec![("catalogue.csv", csv.as_bytes())];
+    for (name, bytes) in packages {
+        entries.push((name.as_str(), bytes.as_slice()));
+    }
+    hostile_cases::zip_of(&entries)
+}
+
+async fn post_catalogue(c: &mut Client, token: &str, zip: Vec<u8>) -> serde_json::Value {
+    let r = c
+        .send(
+            Request::post("/api/v1/orgs/clearpath-learning/catalogue-uploads")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::from(zip))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).unwrap()
+}
+
+#[tokio::test]
+async fn a_500_course_catalogue_with_10_bad_rows_goes_in_once() {
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    let mut c = app.client();
+    let header = "course_id,title,summary,topics,audience,duration,language,accessibility_notes,price_pence,licence_months,package\n";
+    let mut csv = String::from(header);
+    let mut packages = Vec::new();
+    for i in 0..490 {
+        csv.push_str(&format!(
+            "CP-{i:04},Course {i:04},Summary {i},\"topic {}, clinical\",Nurses,{},en-GB,Captions on every video,{},12,packages/c{i:04}.zip\n",
+            i % 7,
+            10 + i % 50,
+            (i % 4) * 500,
+        ));
+        packages.push((
+            format!("packages/c{i:04}.zip"),
+            small_package(&format!("Course {i:04}")),
+        ));
+    }
+    packages.push((
+        "packages/notes.zip".into(),
+        hostile_cases::zip_of(&[("index.html", b"x")]),
+    ));
+    for bad in [
+        ",No id,,,,,,,0,,packages/c0000.zip",
+        "CP-B01,,,,,,,,0,,packages/c0001.zip",
+        "CP-B02,Bad price,,,,,,,12.50,,packages/c0002.zip",
+        "CP-B03,Missing package,,,,,,,0,,packages/nowhere.zip",
+        "CP-B04,Not a package,,,,,,,0,,packages/notes.zip",
+        "CP-B05,Bad duration,,,,abc,,,0,,packages/c0003.zip",
+        "CP-B06,Bad language,,,,,en GB!,,0,,packages/c0004.zip",
+        "CP-B07,Bad licence,,,,,,,0,0,packages/c0005.zip",
+        "CP-B08,No package named,,,,,,,0,,",
+        "CP-B09,Negative price,,,,,,,-5,,packages/c0006.zip",
+    ] {
+        csv.push_str(bad);
+        csv.push('\n');
+    }
+    let zip = catalogue_zip(&csv, &packages);
+    let started = std::time::Instant::now();
+    let report = post_catalogue(&mut c, &token, zip.clone()).await;
+    eprintln!("500-row catalogue imported in {:?}", started.elapsed());
+    assert_eq!(report["created"], 490, "{report:#}");
+    assert_eq!(report["errors"], 10);
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 500);
+    let problem = |id: &str| {
+        rows.iter()
+            .find(|r| r["course_id"] == id && r["outcome"] == "error")
+            .map(|r| r["detail"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{id} is not reported as a problem"))
+    };
+    assert!(problem("").contains("course_id is empty"));
+    assert!(problem("CP-B02").contains("whole number of pence"));
+    assert!(problem("CP-B03").contains("no package called packages/nowhere.zip"));
+    assert!(problem("CP-B04").contains("was refused"));
+    assert!(problem("CP-B08").contains("package is empty"));
+    assert_eq!(rows[0]["line"], 2);
+    // In the catalogue, priced and described.
+    let (found, total) = app
+        .store
+        .catalogue(&marketplace::store::CatalogueQuery {
+            text: "Course 0042".into(),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(total >= 1);
+    assert_eq!(found[0].title, "Course 0042");
+    assert_eq!(found[0].price_pence, 1000);
+    // The same upload again: nothing new.
+    let again = post_catalogue(&mut c, &token, zip).await;
+    assert_eq!(
+        (
+            again["created"].as_i64(),
+            again["new_versions"].as_i64(),
+            again["updated"].as_i64(),
+            again["unchanged"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0), Some(490)),
+        "{again:#}"
+    );
+    assert_eq!(
+        app.store
+            .courses_of(org_id(&app).await)
+            .await
+            .unwrap()
+            .len(),
+        490
+    );
+    // One package changed and one price changed: a new version, and an updated listing.
+    let csv2 = format!(
+        "{header}CP-0001,Course 0001,Summary 1,\"topic 1, clinical\",Nurses,11,en-GB,Captions on every video,500,12,packages/c0001.zip\nCP-0002,Course 0002,Summary 2,\"topic 2, clinical\",Nurses,12,en-GB,Captions on every video,9999,12,packages/c0002.zip\n"
+    );
+    let zip2 = catalogue_zip(
+        &csv2,
+        &[
+            (
+                "packages/c0001.zip".into(),
+                small_package("Course 0001, revised"),
+            ),
+            ("packages/c0002.zip".into(), small_package("Course 0002")),
+        ],
+    );
+    let third = post_catalogue(&mut c, &token, zip2).await;
+    assert_eq!(
+        (third["new_versions"].as_i64(), third["updated"].as_i64()),
+        (Some(1), Some(1)),
+        "{third:#}"
+    );
+    let course = app
+        .store
+        .course_by_external_id(org_id(&app).await, "CP-0001")
+        .await
+        .unwrap()
+        .unwrap();
+    let versions = app
+        .store
+        .versions(org_id(&app).await, course.id)
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(versions.iter().all(|v| v.published_at.is_some()));
+}
+
+#[tokio::test]
+async fn a_catalogue_without_its_list_is_refused_with_a_reason() {
+    let app = TestApp::demo().await;
+    let token = token(&app).await;
+    let mut c = app.client();
+    for (zip, says) in [
+        (
+            hostile_cases::zip_of(&[("course.zip", &small_package("x"))]),
+            "no catalogue.csv",
+        ),
+        (b"not a zip".to_vec(), "not a zip"),
+        (
+            hostile_cases::zip_of(&[("catalogue.json", b"{ not json")]),
+            "not a JSON list",
+        ),
+    ] {
+        let r = c
+            .send(
+                Request::post("/api/v1/orgs/clearpath-learning/catalogue-uploads")
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(Body::from(zip))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains(says), "{}", r.body);
+    }
+    // The JSON list works as the CSV does, numbers as numbers.
+    let json = r#"[{"course_id": "J-1", "title": "Consent", "price_pence": 250, "duration": 15, "topics": ["consent", "law"], "package": "consent.zip"}]"#;
+    let zip = hostile_cases::zip_of(&[
+        ("catalogue.json", json.as_bytes()),
+        ("consent.zip", &small_package("Consent")),
+    ]);
+    let report = post_catalogue(&mut c, &token, zip).await;
+    assert_eq!(report["created"], 1, "{report:#}");
+    let course = app
+        .store
+        .course_by_external_id(org_id(&app).await, "J-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            course.price_pence,
+            course.duration_minutes,
+            course.topics.as_str()
+        ),
+        (250, Some(15), "consent, law")
+    );
+}

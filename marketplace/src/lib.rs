@@ -21,6 +21,7 @@ pub mod api;
 pub mod app;
 pub mod catalogue;
 pub mod content;
+pub mod demo;
 pub mod files;
 pub mod mailer;
 pub mod model;

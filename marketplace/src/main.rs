@@ -303,6 +303,19 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
         .await
         .context("cannot create the demo database")?;
     let people = ops::demo_data(&store, &settings).await?;
+    let state = AppState::new(store, Files::open(&settings)?, settings);
+    // The conformance kit's third-party packages, when it sits beside the workspace.
+    let golf = std::path::Path::new("../shared/conformance/packages/golf");
+    let golf = golf.is_dir().then_some(golf);
+    let catalogue = marketplace::demo::content(
+        &state,
+        "clearpath-learning",
+        "publisher@clearpath.example",
+        golf,
+    )
+    .await
+    .context("cannot load the demo's catalogue")?;
+    let settings = &state.settings;
     let addr = std::net::SocketAddr::new(settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!(
@@ -313,12 +326,22 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
     let bound = listener.local_addr()?;
     println!("The NHS learning portal demo is running at http://{bound}/");
     println!("Data folder: {}", settings.data_dir.display());
+    println!(
+        "Catalogue: {} courses from ClearPath Learning{}",
+        catalogue.created,
+        if golf.is_some() {
+            ", with the conformance kit's golf packages"
+        } else {
+            ""
+        }
+    );
     println!("Ready in {} ms. Sign in as:", started.elapsed().as_millis());
     for p in &people {
         println!("  {:<32} password: {:<24} ({})", p.email, p.password, p.who);
     }
     println!("Press Ctrl+C to stop.");
-    serve_until_stopped(listener, store, settings).await
+    app::serve(listener, state, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Serves on `listener` until Ctrl+C or SIGTERM, with the file storage the settings name.

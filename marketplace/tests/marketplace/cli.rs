@@ -234,6 +234,19 @@ fn the_demo_is_ready_quickly_and_its_sign_ins_work() {
         .trim()
         .to_string();
 
+    // The vendor's catalogue is in, at least 30 varied courses.
+    let catalogue = http(
+        &addr,
+        &format!("GET /catalogue HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    let listed: usize = catalogue
+        .split("id=\"results-heading\">")
+        .nth(1)
+        .and_then(|h| h.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(listed >= 30, "{listed} courses listed");
+    assert!(catalogue.contains("SCORM 2004 3rd Edition") && catalogue.contains("SCORM 1.2"));
     let form = http(
         &addr,
         &format!("GET /sign-in HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),

@@ -1,0 +1,394 @@
+//! The demo's content: a vendor catalogue of varied courses (small SCORM 1.2 and 2004
+//! packages made here, each a real SCO that reports completion), and the third-party
+//! "golf" packages of the conformance kit when it sits beside the workspace. It goes in
+//! through the same catalogue upload vendors use.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::content::bulk;
+use crate::state::AppState;
+
+/// The vendor catalogue: title, topics, audience, minutes, price in pence, SCORM 2004?
+const COURSES: &[(&str, &str, &str, i32, i64, bool)] = &[
+    (
+        "Fire safety awareness",
+        "fire safety, mandatory",
+        "All staff",
+        30,
+        0,
+        false,
+    ),
+    (
+        "Fire warden training",
+        "fire safety",
+        "Fire wardens",
+        90,
+        2500,
+        true,
+    ),
+    (
+        "Infection prevention and control level 1",
+        "infection control, mandatory",
+        "Non-clinical staff",
+        30,
+        0,
+        false,
+    ),
+    (
+        "Infection prevention and control level 2",
+        "infection control, mandatory",
+        "Clinical staff",
+        60,
+        900,
+        true,
+    ),
+    (
+        "Hand hygiene in practice",
+        "infection control, hygiene",
+        "Clinical staff",
+        20,
+        0,
+        false,
+    ),
+    (
+        "Safeguarding adults level 1",
+        "safeguarding, mandatory",
+        "All staff",
+        30,
+        0,
+        false,
+    ),
+    (
+        "Safeguarding adults level 2",
+        "safeguarding",
+        "Clinical staff",
+        60,
+        1200,
+        true,
+    ),
+    (
+        "Safeguarding children level 2",
+        "safeguarding, children",
+        "Clinical staff",
+        60,
+        1200,
+        true,
+    ),
+    (
+        "Moving and handling people",
+        "manual handling, mandatory",
+        "Clinical staff",
+        45,
+        750,
+        false,
+    ),
+    (
+        "Moving and handling loads",
+        "manual handling",
+        "Estates and facilities",
+        30,
+        500,
+        false,
+    ),
+    (
+        "Basic life support, adults",
+        "resuscitation",
+        "All clinical staff",
+        40,
+        1500,
+        true,
+    ),
+    (
+        "Paediatric basic life support",
+        "resuscitation, children",
+        "Paediatric staff",
+        40,
+        1500,
+        true,
+    ),
+    (
+        "Information governance and data security",
+        "information governance, mandatory",
+        "All staff",
+        45,
+        0,
+        false,
+    ),
+    (
+        "Equality, diversity and human rights",
+        "equality, mandatory",
+        "All staff",
+        30,
+        0,
+        false,
+    ),
+    (
+        "Conflict resolution",
+        "conflict resolution, mandatory",
+        "Patient-facing staff",
+        45,
+        600,
+        false,
+    ),
+    (
+        "Preventing radicalisation",
+        "safeguarding, prevent",
+        "All staff",
+        30,
+        0,
+        true,
+    ),
+    (
+        "Sepsis: recognise, respond, refer",
+        "sepsis, deterioration",
+        "Nurses and doctors",
+        50,
+        1800,
+        true,
+    ),
+    (
+        "NEWS2: recognising the deteriorating patient",
+        "deterioration, observations",
+        "Nurses and healthcare assistants",
+        40,
+        1500,
+        true,
+    ),
+    (
+        "Medicines management for nurses",
+        "medicines, safety",
+        "Registered nurses",
+        75,
+        2200,
+        true,
+    ),
+    (
+        "Insulin safety",
+        "medicines, diabetes",
+        "Nurses",
+        35,
+        900,
+        false,
+    ),
+    (
+        "Blood transfusion: safe practice",
+        "transfusion, safety",
+        "Clinical staff",
+        45,
+        1100,
+        true,
+    ),
+    ("Dementia awareness", "dementia", "All staff", 30, 0, false),
+    (
+        "Learning disability and autism (Oliver McGowan tier 1)",
+        "learning disability, autism, mandatory",
+        "All staff",
+        90,
+        0,
+        true,
+    ),
+    (
+        "Mental capacity act in practice",
+        "mental capacity, law",
+        "Clinical staff",
+        60,
+        1300,
+        true,
+    ),
+    (
+        "Duty of candour",
+        "law, patient safety",
+        "All staff",
+        25,
+        400,
+        false,
+    ),
+    (
+        "Health and safety at work",
+        "health and safety, mandatory",
+        "All staff",
+        30,
+        0,
+        false,
+    ),
+    (
+        "Display screen equipment",
+        "health and safety",
+        "Office staff",
+        20,
+        300,
+        false,
+    ),
+    (
+        "Falls prevention on wards",
+        "falls, patient safety",
+        "Ward staff",
+        35,
+        800,
+        false,
+    ),
+    (
+        "Pressure ulcer prevention",
+        "pressure ulcers, tissue viability",
+        "Nurses and healthcare assistants",
+        40,
+        900,
+        true,
+    ),
+    (
+        "Nutrition and hydration",
+        "nutrition, patient care",
+        "Ward staff",
+        30,
+        600,
+        false,
+    ),
+    (
+        "End of life care: the last days",
+        "end of life, palliative care",
+        "Clinical staff",
+        60,
+        1600,
+        true,
+    ),
+    (
+        "Welsh language awareness / Ymwybyddiaeth o'r Gymraeg",
+        "language, Wales",
+        "Staff in Wales",
+        20,
+        0,
+        false,
+    ),
+];
+
+/// A small package: one SCO page that finds the LMS, reports its title as read when
+/// the learner presses the button, and finishes.
+fn package(title: &str, scorm2004: bool) -> Vec<u8> {
+    let escaped = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;");
+    let manifest = if scorm2004 {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="demo" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 3rd Edition</schemaversion></metadata>
+  <organizations default="org"><organization identifier="org"><title>{escaped}</title>
+    <item identifier="item" identifierref="sco"><title>{escaped}</title></item></organization></organizations>
+  <resources><resource identifier="sco" type="webcontent" adlcp:scormType="sco" href="index.html"><file href="index.html"/></resource></resources>
+</manifest>"#
+        )
+    } else {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="demo" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="org"><organization identifier="org"><title>{escaped}</title>
+    <item identifier="item" identifierref="sco"><title>{escaped}</title></item></organization></organizations>
+  <resources><resource identifier="sco" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource></resources>
+</manifest>"#
+        )
+    };
+    let (api, start, done, finish) = if scorm2004 {
+        (
+            "API_1484_11",
+            "Initialize",
+            "SetValue('cmi.completion_status','completed')",
+            "Terminate",
+        )
+    } else {
+        (
+            "API",
+            "LMSInitialize",
+            "LMSSetValue('cmi.core.lesson_status','completed')",
+            "LMSFinish",
+        )
+    };
+    let page = format!(
+        r#"<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{escaped}</title></head>
+<body><main><h1>{escaped}</h1>
+<p>A demonstration course from ClearPath Learning. Read this page, then mark it as done.</p>
+<button type="button" id="done">I have read this</button><p id="said" role="status"></p></main>
+<script>
+function find(w) {{ for (var i = 0; w && i < 10; i++) {{ if (w.{api}) return w.{api}; if (w.parent === w) break; w = w.parent; }} return (window.opener && window.opener.{api}) || null; }}
+var lms = find(window); if (lms) lms.{start}('');
+document.getElementById('done').onclick = function () {{
+  if (lms) {{ lms.{done}; lms.{finish}(''); }}
+  document.getElementById('said').textContent = 'Recorded as done.';
+}};
+</script></body></html>"#
+    );
+    let files = BTreeMap::from([
+        ("imsmanifest.xml".to_string(), manifest.into_bytes()),
+        ("index.html".to_string(), page.into_bytes()),
+    ]);
+    packager::archive::write_zip(&files).unwrap_or_default()
+}
+
+/// Puts the demo's catalogue into `publisher`'s vendor `slug`: the generated courses and
+/// whatever golf packages are in `golf`. Returns the upload's report.
+pub async fn content(
+    state: &AppState,
+    slug: &str,
+    publisher: &str,
+    golf: Option<&Path>,
+) -> anyhow::Result<bulk::Report> {
+    let org = state
+        .store
+        .org_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organisation {slug}"))?;
+    let actor = state
+        .store
+        .user_by_email(publisher)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account {publisher}"))?
+        .id;
+    let mut csv = String::from(
+        "course_id,title,summary,topics,audience,duration,language,accessibility_notes,price_pence,licence_months,package\n",
+    );
+    let mut files = BTreeMap::new();
+    for (i, (title, topics, audience, minutes, pence, v2004)) in COURSES.iter().enumerate() {
+        let name = format!("packages/cp{i:03}.zip");
+        let language = if title.contains("Cymraeg") {
+            "cy-GB"
+        } else {
+            "en-GB"
+        };
+        csv.push_str(&format!(
+            "CP-{i:03},\"{title}\",\"{title}: what you need to know and do, in plain English, with a short check at the end.\",\"{topics}\",{audience},{minutes},{language},\"Works with a keyboard and screen readers; transcripts for all audio.\",{pence},12,{name}\n"
+        ));
+        files.insert(name, package(title, *v2004));
+    }
+    if let Some(dir) = golf {
+        let mut found: Vec<_> = std::fs::read_dir(dir)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+            .collect();
+        found.sort();
+        for path in found {
+            let stem = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            let name = format!("golf/{stem}.zip");
+            csv.push_str(&format!(
+                "GOLF-{stem},\"Golf explained ({})\",\"A third-party sample package from ADL's conformance kit: {stem}.\",\"golf, sample packages\",Anyone,15,en-GB,,0,,{name}\n",
+                stem.replace('_', ", ")
+            ));
+            files.insert(name, std::fs::read(&path)?);
+        }
+    }
+    files.insert("catalogue.csv".into(), csv.into_bytes());
+    let zip = packager::archive::write_zip(&files)?;
+    let dir = state.settings.data_dir.join("uploads");
+    let received = tokio::task::spawn_blocking(move || {
+        crate::content::import::receive_blocking(&mut zip.as_slice(), &dir)
+    })
+    .await??;
+    Ok(bulk::run(state, &org, actor, &received).await?)
+}

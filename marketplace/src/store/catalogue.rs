@@ -69,10 +69,9 @@ enum Arg {
     Int(i64),
 }
 
-/// The newest published version's format: also what makes a course listable at all.
-const FORMAT: &str =
-    "(SELECT k.scorm_version FROM course_versions v JOIN packages k ON k.id = v.package_id
-    WHERE v.course_id = c.id AND v.published_at IS NOT NULL ORDER BY v.number DESC LIMIT 1)";
+/// The newest published version's format (kept on the course when a version is
+/// published): also what makes a course listable at all.
+const FORMAT: &str = "c.published_format";
 
 /// Words too common to search for, as PostgreSQL's English configuration drops them.
 const STOP_WORDS: &[&str] = &[
@@ -104,7 +103,8 @@ impl Store {
             args.push(a);
             format!("${}", args.len())
         };
-        let mut from = String::from("courses c JOIN organisations o ON o.id = c.org_id");
+        // The count reads `courses` alone; the page joins the providers' names.
+        let mut from = String::from("courses c");
         let mut filters = vec![format!("{FORMAT} IS NOT NULL")];
         let visible = std::iter::once("c.visibility = 'listed'".to_string())
             .chain(
@@ -126,9 +126,11 @@ impl Store {
                 ));
             } else {
                 let p = arg(Arg::Text(words));
-                from.push_str(&format!(
-                    " JOIN course_search ON course_search.rowid = c.id AND course_search MATCH {p}"
-                ));
+                // The index drives (CROSS JOIN keeps that order): the matches are looked
+                // up in `courses`, not every course in the index.
+                from = format!(
+                    "course_search CROSS JOIN courses c ON c.id = course_search.rowid AND course_search MATCH {p}"
+                );
                 rank = Some("bm25(course_search, 10.0, 2.0, 5.0, 1.0)".to_string());
             }
         }
@@ -140,7 +142,10 @@ impl Store {
             filters.push(format!("c.id = {}", arg(Arg::Int(id))));
         }
         if let Some(provider) = &q.provider {
-            filters.push(format!("o.slug = {}", arg(Arg::Text(provider.clone()))));
+            filters.push(format!(
+                "c.org_id = (SELECT id FROM organisations WHERE slug = {})",
+                arg(Arg::Text(provider.clone()))
+            ));
         }
         match q.free {
             Some(true) => filters.push("c.price_pence = 0".into()),
@@ -178,7 +183,8 @@ impl Store {
             "SELECT c.id, c.org_id, c.title, c.summary, c.topics, c.audience, c.duration_minutes, c.language, c.accessibility_notes,
                     c.price_pence, c.licence_months, c.visibility, c.review_by, c.updated_at,
                     o.name AS provider, o.slug AS provider_slug, {FORMAT} AS scorm_version
-             FROM {from} WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+             FROM {from} JOIN organisations o ON o.id = c.org_id
+             WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
         // The count takes every argument but the last two (limit and offset).
         let counted = args.len() - 2;

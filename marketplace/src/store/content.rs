@@ -344,16 +344,32 @@ impl Store {
         course_id: i64,
         number: i64,
     ) -> Result<(), StoreError> {
-        let changed = on_pool!(self, p => sqlx::query(
-            "UPDATE course_versions SET published_at = $1 WHERE org_id = $2 AND course_id = $3 AND number = $4 AND published_at IS NULL"
-        )
-        .bind(now())
-        .bind(org_id)
-        .bind(course_id)
-        .bind(number)
-        .execute(p)
-        .await?
-        .rows_affected());
+        let changed = on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE course_versions SET published_at = $1 WHERE org_id = $2 AND course_id = $3 AND number = $4 AND published_at IS NULL",
+            )
+            .bind(now())
+            .bind(org_id)
+            .bind(course_id)
+            .bind(number)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query(
+                "UPDATE courses SET published_format = (
+                    SELECT k.scorm_version FROM course_versions v JOIN packages k ON k.id = v.package_id
+                    WHERE v.course_id = courses.id AND v.published_at IS NOT NULL
+                    ORDER BY v.number DESC LIMIT 1)
+                 WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org_id)
+            .bind(course_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            changed
+        });
         if changed == 0 && self.course(org_id, course_id).await?.is_none() {
             return Err(StoreError::NotFound);
         }

@@ -116,27 +116,38 @@ impl Store {
             .join(" OR ");
         filters.push(format!("({visible})"));
         let words = fts5_query(&q.text);
+        let topic = q.topic.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        // On SQLite the topic is a column filter of the search index too, so the index
+        // drives it instead of a scan of every course's topics.
+        let topic_words = topic.map(fts5_query).filter(|t| !t.is_empty() && !postgres);
         let mut rank = None;
-        if !words.is_empty() {
-            if postgres {
+        if postgres {
+            if !words.is_empty() {
                 let p = arg(Arg::Text(q.text.trim().to_string()));
                 filters.push(format!("c.search @@ websearch_to_tsquery('english', {p})"));
                 rank = Some(format!(
                     "ts_rank(c.search, websearch_to_tsquery('english', {p})) DESC"
                 ));
-            } else {
-                let p = arg(Arg::Text(words));
-                // The index drives (CROSS JOIN keeps that order): the matches are looked
-                // up in `courses`, not every course in the index.
-                from = format!(
-                    "course_search CROSS JOIN courses c ON c.id = course_search.rowid AND course_search MATCH {p}"
-                );
+            }
+            if let Some(topic) = topic {
+                let p = arg(Arg::Text(format!("%{}%", topic.to_lowercase())));
+                filters.push(format!("lower(c.topics) LIKE {p}"));
+            }
+        } else if !words.is_empty() || topic_words.is_some() {
+            let matching = match (&topic_words, words.is_empty()) {
+                (Some(t), true) => format!("topics : ({t})"),
+                (Some(t), false) => format!("({words}) AND topics : ({t})"),
+                (None, _) => words.clone(),
+            };
+            let p = arg(Arg::Text(matching));
+            // The index drives (CROSS JOIN keeps that order): the matches are looked
+            // up in `courses`, not every course in the index.
+            from = format!(
+                "course_search CROSS JOIN courses c ON c.id = course_search.rowid AND course_search MATCH {p}"
+            );
+            if !words.is_empty() {
                 rank = Some("bm25(course_search, 10.0, 2.0, 5.0, 1.0)".to_string());
             }
-        }
-        if let Some(topic) = q.topic.as_deref().filter(|t| !t.trim().is_empty()) {
-            let p = arg(Arg::Text(format!("%{}%", topic.trim().to_lowercase())));
-            filters.push(format!("lower(c.topics) LIKE {p}"));
         }
         if let Some(id) = q.course_id {
             filters.push(format!("c.id = {}", arg(Arg::Int(id))));

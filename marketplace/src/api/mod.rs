@@ -172,6 +172,7 @@ async fn upload_package(
                     .refusal
                     .as_ref()
                     .map(|r| r.reason.clone())
+                    .or_else(|| report.notes.first().cloned())
                     .unwrap_or_else(|| "The package has errors: see the report".into()),
             );
             p.extra = Some(("report", serde_json::json!(report)));

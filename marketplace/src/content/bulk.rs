@@ -362,12 +362,13 @@ async fn one_row(
         let why = report
             .refusal
             .map(|r| r.reason)
+            .or_else(|| report.notes.first().cloned())
             .or_else(|| {
                 report
                     .inspection
                     .and_then(|i| i.errors().next().map(|f| f.message.clone()))
             })
-            .unwrap_or_else(|| "the package has no SCO to launch".into());
+            .unwrap_or_else(|| "the inspector found errors".into());
         return Err(RowError::Bad(format!("{name} was refused: {why}")));
     };
     let course = &placed.course;

@@ -149,6 +149,9 @@ pub struct Report {
     pub package: Option<PackageRecord>,
     /// The same package was uploaded before: it is kept once.
     pub already_held: bool,
+    /// What the service adds to the inspector's findings, for people to read: why a
+    /// package with no errors was refused, or what an accepted one lacks.
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -159,8 +162,16 @@ impl Report {
             inspection,
             package: None,
             already_held: false,
+            notes: Vec::new(),
         }
     }
+}
+
+/// What a player opens first: the first SCO, or for a package of assets alone (content
+/// with nothing to track), its first launchable asset.
+pub fn first_launch(i: &Inspection) -> Option<&packager::inspect::Sco> {
+    i.first_launch()
+        .or_else(|| i.assets.iter().find(|a| a.launchable))
 }
 
 /// Where a package's zip and its unpacked files are kept.
@@ -190,10 +201,21 @@ pub async fn import(
         Ok(i) => i,
         Err(refusal) => return Ok(Report::refused(Some(refusal), None)),
     };
-    if inspection.errors().next().is_some() || inspection.first_launch().is_none() {
+    if inspection.errors().next().is_some() {
         return Ok(Report::refused(None, Some(inspection)));
     }
-    let verdict = if inspection.warnings().next().is_some() {
+    if first_launch(&inspection).is_none() {
+        let mut report = Report::refused(None, Some(inspection));
+        report.notes.push(
+            "The package has nothing a learner can open: no item launches a file in it".into(),
+        );
+        return Ok(report);
+    }
+    let mut notes = Vec::new();
+    if inspection.first_launch().is_none() {
+        notes.push("The package has no SCO, only assets: learners can open it, but nothing they do in it is tracked".into());
+    }
+    let verdict = if inspection.warnings().next().is_some() || !notes.is_empty() {
         Verdict::AcceptedWithWarnings
     } else {
         Verdict::Accepted
@@ -206,6 +228,7 @@ pub async fn import(
             inspection: Some(inspection),
             package: Some(package),
             already_held: true,
+            notes,
         });
     }
     let deadline = now() + i64::try_from(time_limit.as_secs()).unwrap_or(i64::MAX / 2) + 1;
@@ -224,8 +247,7 @@ pub async fn import(
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default(),
                 title: title_of(&inspection),
-                launch: inspection
-                    .first_launch()
+                launch: first_launch(&inspection)
                     .map(|s| s.launch.clone())
                     .unwrap_or_default(),
                 sco_count: inspection.scos.len() as i64,
@@ -245,6 +267,7 @@ pub async fn import(
             inspection: Some(inspection),
             package: Some(package),
             already_held: false,
+            notes,
         }),
         Err(failure) => {
             remove(store, files, &sha).await;

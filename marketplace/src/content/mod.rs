@@ -231,6 +231,7 @@ fn report_view(r: &Report) -> serde_json::Value {
         "version": r.inspection.as_ref().map(|i| i.version.label()),
         "scos": r.inspection.as_ref().map_or(0, |i| i.scos.len()),
         "already_held": r.already_held,
+        "notes": r.notes,
     })
 }
 

@@ -97,12 +97,13 @@ async fn every_conformance_package_is_accepted_or_refused_as_the_inspector_decid
     let app = TestApp::demo().await;
     let token = token(&app).await;
     let mut c = app.client();
-    let (mut accepted, mut refused) = (0, 0);
+    let (mut accepted, mut refused, mut assets_only) = (0, 0, 0);
     for path in packages {
         let zip = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let expected = match inspect_zip(Cursor::new(&zip), &Limits::default()) {
-            Ok(i) => i.errors().next().is_none() && i.first_launch().is_some(),
+            // No errors, and something to open: a SCO, or (untracked) an asset.
+            Ok(i) => i.errors().next().is_none() && import::first_launch(&i).is_some(),
             Err(_) => false,
         };
         let r = post_package(&mut c, &token, "", zip.clone()).await;
@@ -112,6 +113,24 @@ async fn every_conformance_package_is_accepted_or_refused_as_the_inspector_decid
             assert_eq!(r.status, StatusCode::CREATED, "{name}: {}", r.body);
             let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
             assert_eq!(body["version"], 1);
+            if inspect_zip(Cursor::new(&zip), &Limits::default())
+                .unwrap()
+                .scos
+                .is_empty()
+            {
+                // Assets alone: accepted, with a word that nothing is tracked.
+                assert_eq!(
+                    body["report"]["verdict"], "accepted-with-warnings",
+                    "{name}"
+                );
+                assert!(
+                    body["report"]["notes"][0]
+                        .as_str()
+                        .unwrap()
+                        .contains("nothing they do in it is tracked")
+                );
+                assets_only += 1;
+            }
             let package = app.store.package_by_sha(&sha).await.unwrap().unwrap();
             let launch = package
                 .package

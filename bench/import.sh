@@ -49,7 +49,7 @@ peak=0
 ( while kill -0 "$pid" 2>/dev/null; do r=$(rss); echo "$r"; sleep 0.05; done ) > "$work/rss" &
 watcher=$!
 start=$SECONDS
-code=$(curl -s -o "$work/r.json" -w '%{http_code}' -H "Authorization: Bearer $token" --data-binary @"$work/big.zip" "$base/api/v1/orgs/bench-vendor/packages")
+code=$(curl -s -o "$work/r.json" -w '%{http_code}' -H "Authorization: Bearer $token" -X POST -T "$work/big.zip" "$base/api/v1/orgs/bench-vendor/packages")
 took=$((SECONDS - start))
 kill "$watcher" 2>/dev/null || true
 peak=$(sort -n "$work/rss" | tail -1)

@@ -178,7 +178,10 @@ async fn every_conformance_package_is_accepted_or_refused_as_the_inspector_decid
         accepted >= 11 && refused >= 1,
         "{accepted} accepted, {refused} refused"
     );
-    assert!(assets_only >= 1, "a golf package of assets alone is accepted");
+    assert!(
+        assets_only >= 1,
+        "a golf package of assets alone is accepted"
+    );
     // No temporary upload is left behind.
     let uploads = app.state.settings.data_dir.join("uploads");
     assert_eq!(

@@ -45,7 +45,7 @@ async fn catalogue(
         search.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()))?;
     let (query, page) = search.query(vec![org.id]);
     let (courses, total) = state.store.catalogue(&query).await?;
-    let pages = ((total + query.limit - 1) / query.limit).max(1);
+    let pages = crate::web::page_count(total, query.limit);
     Ok(axum::Json(serde_json::json!({
         "courses": courses,
         "total": total,
@@ -108,7 +108,7 @@ impl From<crate::content::import::ImportError> for Problem {
             ),
             E::Busy => Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string()),
             E::Store(e) => e.into(),
-            other => StoreError::Corrupt(other.to_string()).into(),
+            other => Problem::internal(other),
         }
     }
 }
@@ -200,6 +200,18 @@ impl Problem {
             extra: None,
         }
     }
+
+    /// 500: logged under a reference, which is all the response shows.
+    fn internal(e: impl std::fmt::Display) -> Self {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            format!(
+                "Something went wrong; quote reference {} to support",
+                crate::web::log_internal(e)
+            ),
+        )
+    }
 }
 
 impl From<StoreError> for Problem {
@@ -213,14 +225,7 @@ impl From<StoreError> for Problem {
                 "Conflict",
                 format!("That {what} is already taken"),
             ),
-            other => Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                format!(
-                    "Something went wrong; quote reference {} to support",
-                    crate::web::log_internal(other)
-                ),
-            ),
+            other => Problem::internal(other),
         }
     }
 }

@@ -158,7 +158,7 @@ async fn catalogue(
     let search = search.map(|Query(s)| s).unwrap_or_default();
     let (query, page) = search.query(viewer_orgs(&state, &viewer).await?);
     let (entries, total) = state.store.catalogue(&query).await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let pages = web::page_count(total, PER_PAGE);
     let results: Vec<serde_json::Value> = entries.iter().map(entry_view).collect();
     let providers = state.store.list_orgs().await?;
     let title = if search.q.trim().is_empty() {

@@ -191,13 +191,7 @@ fn upload_view(
     error: Option<String>,
     report: Option<&Report>,
 ) -> web::Result<Response> {
-    let errors: Vec<FieldError> = error
-        .map(|message| FieldError {
-            field: "package",
-            message,
-        })
-        .into_iter()
-        .collect();
+    let errors = FieldError::only("package", error);
     let title = if errors.is_empty() && report.is_none() {
         "Upload a package"
     } else {
@@ -373,13 +367,7 @@ fn catalogue_view(
     error: Option<String>,
     report: Option<&bulk::Report>,
 ) -> web::Result<Response> {
-    let errors: Vec<FieldError> = error
-        .map(|message| FieldError {
-            field: "package",
-            message,
-        })
-        .into_iter()
-        .collect();
+    let errors = FieldError::only("package", error);
     let page = templates().page(
         "catalogue_upload.html",
         if errors.is_empty() {

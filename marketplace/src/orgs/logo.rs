@@ -9,7 +9,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use image::{ImageFormat, ImageReader, Limits, imageops::FilterType};
-use sha2::{Digest, Sha256};
 
 use super::{admin_of, branding_view};
 use crate::model::Organisation;
@@ -118,11 +117,13 @@ pub async fn change(
 ) -> web::Result<Response> {
     let (org, me) = admin_of(&state, &viewer, &slug, "branding").await?;
     let refuse = |message: String| {
-        let errors = vec![FieldError {
-            field: "logo",
-            message,
-        }];
-        branding_view(&viewer, &org, None, errors, false)
+        branding_view(
+            &viewer,
+            &org,
+            None,
+            FieldError::only("logo", Some(message)),
+            false,
+        )
     };
     let upload = match Upload::read(request, &["logo"], MAX_BYTES).await {
         Ok(upload) => upload,
@@ -143,9 +144,8 @@ pub async fn change(
             Ok(Err(message)) => return refuse(message),
             Err(e) => return Err(Error::internal(e)),
         };
-        let hash = Sha256::digest(&png);
-        let hex: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
-        let key = format!("logos/{}/{hex}.png", org.id);
+        let hash = packager::archive::sha256_hex(&png);
+        let key = format!("logos/{}/{}.png", org.id, &hash[..24]);
         state.files.put(&key, png).await?;
         (Some(key), "changed the logo")
     };

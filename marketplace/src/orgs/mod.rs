@@ -414,7 +414,7 @@ async fn members(
 ) -> web::Result<Response> {
     let (org, _) = admin_of(&state, &viewer, &slug, "members").await?;
     let total = state.store.member_count(org.id).await?;
-    let pages = ((total + MEMBERS_PER_PAGE - 1) / MEMBERS_PER_PAGE).max(1);
+    let pages = web::page_count(total, MEMBERS_PER_PAGE);
     let page = q.page.unwrap_or(1).clamp(1, pages);
     let members: Vec<MemberView> = state
         .store

@@ -98,6 +98,22 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// The problem with `field`, if there is one, as the list the error summary shows.
+    pub fn only(field: &'static str, message: Option<String>) -> Vec<FieldError> {
+        message
+            .map(|message| FieldError { field, message })
+            .into_iter()
+            .collect()
+    }
+}
+
+/// How many pages `total` items fill at `per_page` a page: at least one, which shows
+/// that there is nothing.
+pub fn page_count(total: i64, per_page: i64) -> i64 {
+    ((total + per_page - 1) / per_page.max(1)).max(1)
+}
+
 /// The NHS theme's stylesheet, shared with the courses, and the portal's own.
 pub const NHS_CSS: &str = include_str!("../../../themes/nhs/static/course.css");
 pub const PORTAL_CSS: &str = include_str!("../../static/marketplace.css");

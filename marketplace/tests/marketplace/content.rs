@@ -696,8 +696,7 @@ async fn the_catalogue_comes_a_page_at_a_time() {
         "{first}"
     );
     assert!(first.contains("Course 00") && !first.contains("Course 20"));
-    let at = first.find("rel=\"next\"").map(|_| ()).is_some();
-    assert!(at);
+    assert!(first.contains("rel=\"next\""));
     let third = anon.get("/catalogue?sort=title&page=3").await.body;
     assert!(
         third.contains("Course 44")

@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/nhs.css", get(|| async { web::css(web::NHS_CSS) }))
         .route("/static/marketplace.css", get(|| async { web::css(web::PORTAL_CSS) }))
         .route("/static/upload.js", get(|| async { web::script(web::UPLOAD_JS) }))
+        .route("/static/build.js", get(|| async { web::script(web::BUILD_JS) }))
         .merge(pages)
         .merge(uploads)
         .fallback(|| async { web::Error::NotFound })
@@ -129,6 +130,9 @@ pub async fn serve(
         ))
     });
     let janitor = tokio::spawn(janitor(state.clone()));
+    let builders: Vec<_> = (0..state.settings.build_workers)
+        .map(|_| tokio::spawn(crate::content::builds::worker(state.clone())))
+        .collect();
     let app = router(state);
     axum::serve(
         listener,
@@ -140,6 +144,10 @@ pub async fn serve(
         m.abort();
     }
     janitor.abort();
+    // A build stopped here is taken again once its lease has passed.
+    for b in builders {
+        b.abort();
+    }
     store.close().await;
     Ok(())
 }
@@ -151,7 +159,12 @@ async fn janitor(state: AppState) {
         &state.settings.data_dir.join("uploads"),
         Duration::from_secs(state.settings.upload_timeout_secs),
     );
+    // Builds this process was running when it stopped left their folders.
+    let _ = std::fs::remove_dir_all(state.settings.data_dir.join("builds"));
     loop {
+        if let Err(e) = crate::content::builds::clean_up(&state).await {
+            tracing::warn!(error = %e, "could not clean up after builds");
+        }
         match crate::content::import::clean_up(&state.store, &state.files).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(packages = n, "removed what failed imports left"),

@@ -392,3 +392,107 @@ pub async fn content(
     .await??;
     Ok(bulk::run(state, &org, actor, &received).await?)
 }
+
+/// A course folder as the zip a training team would upload: every file under `dir`,
+/// without what a build leaves (`_site`, `_packages`, `.course-cache`).
+pub fn zip_course_folder(dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let skip = |e: &walkdir::DirEntry| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 1 && matches!(name.as_ref(), "_site" | "_packages" | ".course-cache")
+    };
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !skip(e))
+    {
+        let entry = entry?;
+        if entry.file_type().is_file() {
+            let name = entry
+                .path()
+                .strip_prefix(dir)?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.insert(name, std::fs::read(entry.path())?);
+        }
+    }
+    Ok(packager::archive::write_zip(&files)?)
+}
+
+/// Builds the sample courses in `dir` (each folder with a `course.toml`) from their
+/// sources for the trust `slug`, as its training manager `uploader` would: each upload
+/// a build job, run here and now, then published for the trust's own staff. Returns
+/// the titles built.
+pub async fn sample_courses(
+    state: &AppState,
+    slug: &str,
+    uploader: &str,
+    dir: &Path,
+) -> anyhow::Result<Vec<String>> {
+    use crate::content::builds;
+    let org = state
+        .store
+        .org_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organisation {slug}"))?;
+    let actor = state
+        .store
+        .user_by_email(uploader)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account {uploader}"))?
+        .id;
+    let mut folders: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("course.toml").is_file())
+        .collect();
+    folders.sort();
+    let mut ids = Vec::new();
+    for folder in folders {
+        let zip = zip_course_folder(&folder)?;
+        let uploads = state.settings.data_dir.join("uploads");
+        let received = tokio::task::spawn_blocking(move || {
+            crate::content::import::receive_blocking(&mut zip.as_slice(), &uploads)
+        })
+        .await??;
+        let name = format!(
+            "{}.zip",
+            folder.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let id = builds::enqueue(
+            state,
+            &org,
+            actor,
+            None,
+            packager::Format::Scorm2004,
+            &name,
+            &received,
+        )
+        .await?;
+        ids.push(id);
+    }
+    while builds::run_next(state).await? {}
+    let mut titles = Vec::new();
+    for id in ids {
+        let build = state
+            .store
+            .build(org.id, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("build {id} is missing"))?;
+        match (build.course_id, build.version) {
+            (Some(course), Some(version)) if build.status == "succeeded" => {
+                state.store.publish_version(org.id, course, version).await?;
+                titles.push(build.message);
+            }
+            _ => anyhow::bail!(
+                "the sample course {} did not build: {}\n{}",
+                build.source_name,
+                build.message,
+                build.diagnostics
+            ),
+        }
+    }
+    Ok(titles)
+}

@@ -85,6 +85,28 @@ impl Files {
         }
     }
 
+    /// Copies the file under `key` into a new local file at `to`, a chunk at a time:
+    /// `false` when there is no such file.
+    pub async fn get_to_file(&self, key: &str, to: &Path) -> Result<bool, FilesError> {
+        let found = match self.inner.get(&Self::path(key)?).await {
+            Ok(found) => found,
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let local = |e| FilesError::Read(to.display().to_string(), e);
+        let mut file = tokio::fs::File::create(to).await.map_err(local)?;
+        let mut chunks = found.into_stream();
+        while let Some(chunk) = chunks.try_next().await? {
+            tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
+                .await
+                .map_err(local)?;
+        }
+        tokio::io::AsyncWriteExt::flush(&mut file)
+            .await
+            .map_err(local)?;
+        Ok(true)
+    }
+
     /// Stores what `reader` gives under `key`. Files over [`PART_BYTES`] go up in parts,
     /// a few at a time, so memory stays bounded whatever their size. Blocking: call it
     /// from a blocking thread; `runtime` is the runtime's handle.

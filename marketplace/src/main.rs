@@ -55,6 +55,23 @@ enum Command {
     /// Staff lists from HR.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Build one Markdown course into a package, under limits, and report as JSON: what
+    /// the service's course builders run, one process per build.
+    #[command(hide = true)]
+    BuildCourse {
+        #[arg(long)]
+        course: PathBuf,
+        /// The folder to write the package into.
+        #[arg(long)]
+        out: PathBuf,
+        /// scorm2004 or scorm12.
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        memory_mib: u64,
+        #[arg(long)]
+        cpu_secs: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +163,26 @@ fn main() -> ExitCode {
         logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init();
     }
+    if let Command::BuildCourse {
+        course,
+        out,
+        format,
+        memory_mib,
+        cpu_secs,
+    } = &cli.command
+    {
+        let Some(format) = marketplace::content::builds::format_named(format) else {
+            eprintln!("error: unknown format {format}: scorm2004 or scorm12");
+            return ExitCode::from(2);
+        };
+        return marketplace::content::builds::child(&marketplace::content::builds::ChildArgs {
+            course: course.clone(),
+            out: out.clone(),
+            format,
+            memory_mib: *memory_mib,
+            cpu_secs: *cpu_secs,
+        });
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -191,7 +228,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .context("cannot open the database")?;
     let done = match cli.command {
         Command::Serve => return serve(store, settings).await,
-        Command::Demo { .. } => unreachable!("handled above"),
+        Command::Demo { .. } | Command::BuildCourse { .. } => unreachable!("handled above"),
         Command::Org(OrgCommand::Create { slug, name, kind }) => {
             let org = ops::create_org(&store, &slug, &name, kind).await?;
             println!("created {} at /o/{}/", org.name, org.slug);
@@ -315,6 +352,20 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
     )
     .await
     .context("cannot load the demo's catalogue")?;
+    // The workspace's sample courses, built from their Markdown sources.
+    let samples = std::path::Path::new("sample-courses");
+    let built = if samples.is_dir() {
+        marketplace::demo::sample_courses(
+            &state,
+            "northshire-teaching",
+            "training@northshire.example",
+            samples,
+        )
+        .await
+        .context("cannot build the sample courses")?
+    } else {
+        Vec::new()
+    };
     let settings = &state.settings;
     let addr = std::net::SocketAddr::new(settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
@@ -335,6 +386,9 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
             ""
         }
     );
+    if !built.is_empty() {
+        println!("Built from Markdown for Northshire: {}", built.join("; "));
+    }
     println!("Ready in {} ms. Sign in as:", started.elapsed().as_millis());
     for p in &people {
         println!("  {:<32} password: {:<24} ({})", p.email, p.password, p.who);

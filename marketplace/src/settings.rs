@@ -81,6 +81,17 @@ pub struct Settings {
     /// How long one upload may take to arrive, and one import to unpack, in seconds.
     pub upload_timeout_secs: u64,
     pub import_time_limit_secs: u64,
+    /// Markdown courses built on the server: how many builds run at once in this
+    /// process (0: none here, another instance builds), the largest zip of sources, and
+    /// each build's limits: wall-clock seconds, CPU seconds and memory (address space)
+    /// in MiB.
+    pub build_workers: usize,
+    pub max_course_source_bytes: u64,
+    pub build_time_limit_secs: u64,
+    pub build_memory_mib: u64,
+    /// The program that builds a course (this service's own binary, run as
+    /// `marketplace build-course`); empty means the running program itself.
+    pub builder_program: PathBuf,
 }
 
 impl Default for Settings {
@@ -107,6 +118,11 @@ impl Default for Settings {
             max_package_unpacked_bytes: 4 << 30,
             upload_timeout_secs: 3600,
             import_time_limit_secs: 600,
+            build_workers: 1,
+            max_course_source_bytes: 512 << 20,
+            build_time_limit_secs: 300,
+            build_memory_mib: 2048,
+            builder_program: PathBuf::new(),
         }
     }
 }
@@ -198,6 +214,11 @@ impl Settings {
             "max_package_unpacked_bytes" => self.max_package_unpacked_bytes = parse(value)?,
             "upload_timeout_secs" => self.upload_timeout_secs = parse(value)?,
             "import_time_limit_secs" => self.import_time_limit_secs = parse(value)?,
+            "build_workers" => self.build_workers = parse(value)?,
+            "max_course_source_bytes" => self.max_course_source_bytes = parse(value)?,
+            "build_time_limit_secs" => self.build_time_limit_secs = parse(value)?,
+            "build_memory_mib" => self.build_memory_mib = parse(value)?,
+            "builder_program" => self.builder_program = PathBuf::from(value),
             // Variables the service does not know (for example one for a later version)
             // are not an error, so that one environment can serve several versions.
             _ => {}

@@ -18,6 +18,8 @@ pub struct AppState {
     /// A password hash to verify against when there is no account, so that a sign-in
     /// with an unknown address takes as long as one with a wrong password.
     pub decoy_hash: Arc<str>,
+    /// Wakes this process's course builders when a build is queued.
+    pub builds_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             files,
             settings: Arc::new(settings),
             decoy_hash: decoy.into(),
+            builds_queued: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

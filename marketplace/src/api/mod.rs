@@ -30,6 +30,16 @@ pub fn routes(r: &mut Routes) {
         Access::Api,
         post(upload_package),
     );
+    r.add_upload(
+        "/api/v1/orgs/{slug}/course-builds",
+        Access::Api,
+        post(upload_course_sources),
+    );
+    r.add(
+        "/api/v1/orgs/{slug}/course-builds/{build_id}",
+        Access::Api,
+        get(course_build),
+    );
 }
 
 /// `GET /api/v1/orgs/{slug}/catalogue`: the catalogue as the organisation's people see
@@ -146,7 +156,8 @@ async fn upload_package(
     )
     .await?;
     let (report, placed) =
-        crate::content::accept_upload(&state, &org, caller.0.user_id, q.course, &received).await?;
+        crate::content::accept_upload(&state, &org, Some(caller.0.user_id), q.course, &received)
+            .await?;
     match placed {
         Some(placed) => {
             let status = if placed.new_version {
@@ -179,6 +190,92 @@ async fn upload_package(
             Err(p)
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct BuildQuery {
+    /// The course the sources are a new version of; without it, a new course.
+    course: Option<i64>,
+    /// `scorm2004` (the default) or `scorm12`.
+    format: Option<String>,
+    /// The sources' file name, for the build's page.
+    name: Option<String>,
+}
+
+/// `POST /api/v1/orgs/{slug}/course-builds`: a zip of a Markdown course's folder as the
+/// body, queued to be built (202, with the build and where to follow it).
+async fn upload_course_sources(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    query: Result<Query<BuildQuery>, axum::extract::rejection::QueryRejection>,
+    request: axum::extract::Request,
+) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "courses:write")?.clone();
+    let bad = |detail: String| Problem::new(StatusCode::BAD_REQUEST, "Bad request", detail);
+    let Query(q) = query.map_err(|e| {
+        bad(format!(
+            "`course` is a course's id, `format` scorm2004 or scorm12: {}",
+            e.body_text()
+        ))
+    })?;
+    let format_name = q.format.as_deref().unwrap_or("scorm2004");
+    let format = crate::content::builds::format_named(format_name).ok_or_else(|| {
+        bad(format!(
+            "`format` is scorm2004 or scorm12, not {format_name}"
+        ))
+    })?;
+    if let Some(id) = q.course
+        && state.store.course(org.id, id).await?.is_none()
+    {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "No such course in this organisation",
+        ));
+    }
+    let received = crate::content::import::receive(
+        request.into_body().into_data_stream(),
+        &state.settings.data_dir.join("uploads"),
+        state.settings.max_course_source_bytes,
+    )
+    .await?;
+    let id = crate::content::builds::enqueue(
+        &state,
+        &org,
+        caller.0.user_id,
+        q.course,
+        format,
+        q.name.as_deref().unwrap_or("sources.zip"),
+        &received,
+    )
+    .await?;
+    let build = state
+        .store
+        .build(org.id, id)
+        .await?
+        .ok_or_else(|| Problem::internal("the build just queued is missing"))?;
+    let location = format!("/api/v1/orgs/{slug}/course-builds/{id}");
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        axum::Json(crate::content::builds::build_json(&build)),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/orgs/{slug}/course-builds/{build_id}`: a build: its status, and when it
+/// has finished, the compiler's diagnostics or the course and version it made.
+async fn course_build(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let org = caller.org(&slug, "courses:read")?;
+    let missing = || Problem::new(StatusCode::NOT_FOUND, "Not found", "No such build");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let build = state.store.build(org.id, id).await?.ok_or_else(missing)?;
+    Ok(axum::Json(crate::content::builds::build_json(&build)).into_response())
 }
 
 /// An API error, as `application/problem+json`.
@@ -441,6 +538,15 @@ pub fn document() -> serde_json::Value {
                 "requestBody": { "content": { "application/zip": { "schema": { "type": "string", "format": "binary" } } } },
                 "responses": { "200": { "description": "{ rows: [{ line, course_id, title, outcome, detail }], created, new_versions, updated, unchanged, errors }" }, "413": problem, "422": problem, "401": problem, "403": problem, "404": problem }
             } },
+            "/api/v1/orgs/{slug}/course-builds": { "post": {
+                "summary": "Upload a Markdown course's folder as a zip, the body, to be built (scope courses:write): ?format=scorm2004 (default) or scorm12, ?course=ID for a new version, ?name= the file's name. Answers 202 with the build; follow Location",
+                "parameters": [slug, { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["scorm2004", "scorm12"] } }, { "name": "course", "in": "query", "schema": { "type": "integer" } }, { "name": "name", "in": "query", "schema": { "type": "string" } }],
+                "requestBody": { "content": { "application/zip": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": { "202": { "description": "Queued" }, "401": { "description": "No valid token" }, "413": { "description": "Too large" } } } },
+            "/api/v1/orgs/{slug}/course-builds/{build_id}": { "get": {
+                "summary": "A build (scope courses:read): status (queued, running, succeeded, failed), the compiler's findings with file and line, and the course and version made",
+                "parameters": [slug, { "name": "build_id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "The build" }, "404": { "description": "No such build" } } } },
             "/api/v1/orgs/{slug}/packages": { "post": {
                 "summary": "Upload a SCORM 1.2 or 2004 package, the zip as the body (scope courses:write): a new course, or with ?course=ID a new version of one",
                 "parameters": [slug, { "name": "course", "in": "query", "schema": { "type": "integer" } }],

@@ -351,12 +351,18 @@ async fn one_row(
         .store
         .course_by_external_id(org.id, row.course_id.trim())
         .await?;
-    let placed = super::accept_upload(state, org, actor, existing.as_ref().map(|c| c.id), received)
-        .await
-        .map_err(|e| match e {
-            ImportError::Busy => RowError::Bad(e.to_string()),
-            e => RowError::Failed(e),
-        })?;
+    let placed = super::accept_upload(
+        state,
+        org,
+        Some(actor),
+        existing.as_ref().map(|c| c.id),
+        received,
+    )
+    .await
+    .map_err(|e| match e {
+        ImportError::Busy => RowError::Bad(e.to_string()),
+        e => RowError::Failed(e),
+    })?;
     let (report, placed) = placed;
     let Some(placed) = placed else {
         let why = report

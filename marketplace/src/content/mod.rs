@@ -3,6 +3,7 @@
 //! ([`import`]), and become a course or a new version of one; the owner writes the
 //! listing and publishes it.
 
+pub mod builds;
 pub mod bulk;
 pub mod import;
 
@@ -21,6 +22,7 @@ use crate::web::{self, Error, FieldError, Viewer, check_csrf, templates};
 use import::{ImportError, Received, Report};
 
 pub fn routes(r: &mut Routes) {
+    builds::routes(r);
     r.add(
         "/o/{slug}/admin/courses",
         Access::Organisation,
@@ -84,7 +86,7 @@ pub struct Placed {
 pub async fn accept_upload(
     state: &AppState,
     org: &Organisation,
-    actor: i64,
+    actor: Option<i64>,
     course_id: Option<i64>,
     received: &Received,
 ) -> Result<(Report, Option<Placed>), ImportError> {
@@ -134,7 +136,7 @@ pub async fn accept_upload(
         .store
         .audit(
             Some(org.id),
-            Some(actor),
+            actor,
             "uploaded a package",
             &format!(
                 "{}, version {} ({})",
@@ -229,16 +231,25 @@ fn report_view(r: &Report) -> serde_json::Value {
     })
 }
 
+/// An upload form, read: the course it is a new version of, if it says; the format to
+/// build (Markdown courses); the file's name and the file received to disk, if one was
+/// chosen.
+struct PackageForm {
+    course: Option<i64>,
+    format: Option<String>,
+    file_name: String,
+    received: Option<Result<Received, ImportError>>,
+}
+
 /// Reads an upload form whose fields come before its file (`package`), so the CSRF
-/// token is checked before a byte of the file is read: the course it is a new version
-/// of, if it says, and the file received to disk, if one was chosen.
+/// token is checked before a byte of the file is read.
 async fn read_package_form(
     state: &AppState,
     viewer: &Viewer,
     org: &Organisation,
     request: Request,
     max: u64,
-) -> web::Result<(Option<i64>, Option<Result<Received, ImportError>>)> {
+) -> web::Result<PackageForm> {
     let mut form = Multipart::from_request(request, &()).await.map_err(|e| {
         Error::BadRequest(format!(
             "Upload the file with the form on this page ({})",
@@ -248,7 +259,13 @@ async fn read_package_form(
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         Error::BadRequest(format!("The upload could not be read: {}", e.body_text()))
     };
-    let (mut csrf, mut course_id, mut received) = (false, None, None);
+    let mut csrf = false;
+    let mut read = PackageForm {
+        course: None,
+        format: None,
+        file_name: String::new(),
+        received: None,
+    };
     while let Some(field) = form.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or("") {
             "csrf" => {
@@ -264,14 +281,16 @@ async fn read_package_form(
                     .course(org.id, id)
                     .await?
                     .ok_or(Error::NotFound)?;
-                course_id = Some(id);
+                read.course = Some(id);
             }
+            "format" => read.format = Some(field.text().await.map_err(unreadable)?),
             // A file before the token: refused unread.
             "package" if !csrf => check_csrf(viewer, "")?,
             // A file input left empty sends a part with no file name.
             "package" if field.file_name().is_some_and(|n| !n.is_empty()) => {
+                read.file_name = field.file_name().unwrap_or_default().to_string();
                 let uploads = state.settings.data_dir.join("uploads");
-                received = Some(import::receive(field, &uploads, max).await);
+                read.received = Some(import::receive(field, &uploads, max).await);
             }
             _ => {}
         }
@@ -279,7 +298,7 @@ async fn read_package_form(
     if !csrf {
         check_csrf(viewer, "")?;
     }
-    Ok((course_id, received))
+    Ok(read)
 }
 
 /// What to tell the uploader when an upload failed for a reason of theirs; an internal
@@ -311,7 +330,11 @@ async fn upload(
     request: Request,
 ) -> web::Result<Response> {
     let (org, me) = publisher_of(&state, &viewer, &slug, "courses/upload").await?;
-    let (course_id, received) = read_package_form(
+    let PackageForm {
+        course: course_id,
+        received,
+        ..
+    } = read_package_form(
         &state,
         &viewer,
         &org,
@@ -333,7 +356,7 @@ async fn upload(
             return refuse(status, message, None);
         }
     };
-    match accept_upload(&state, &org, me.user.id, course_id, &received).await {
+    match accept_upload(&state, &org, Some(me.user.id), course_id, &received).await {
         Ok((_, Some(placed))) => Ok(Redirect::to(&format!(
             "/o/{slug}/admin/courses/{}?uploaded={}",
             placed.course.id, placed.version
@@ -398,8 +421,9 @@ async fn catalogue_upload(
         state.settings.max_catalogue_bytes,
     )
     .await?
+    .received
     {
-        (_, None) => {
+        None => {
             let message = "Select the catalogue: a .zip holding catalogue.csv and the packages";
             return catalogue_view(
                 &viewer,
@@ -409,8 +433,8 @@ async fn catalogue_upload(
                 None,
             );
         }
-        (_, Some(Ok(r))) => r,
-        (_, Some(Err(e))) => {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
             let (status, message) = upload_problem(e)?;
             return catalogue_view(&viewer, &org, status, Some(message), None);
         }

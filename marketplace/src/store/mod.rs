@@ -7,6 +7,7 @@
 //! pool is configured, so each method is written once.
 
 mod accounts;
+mod builds;
 mod catalogue;
 mod content;
 mod links;
@@ -21,6 +22,7 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{ApiToken, Claimed, OutboxMessage, SessionUser};
+pub use builds::{BuildOutcome, CourseBuild, MAX_BUILD_ATTEMPTS};
 pub use catalogue::{CatalogueEntry, CatalogueQuery, Sort};
 pub use content::{Course, Listing, NewPackage, PackageRecord, Version};
 pub use links::Invitation;

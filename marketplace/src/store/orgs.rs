@@ -92,6 +92,16 @@ impl Store {
         row.try_into()
     }
 
+    pub async fn org_by_id(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = on_pool!(self, p => sqlx::query_as(concat!(
+            "SELECT ", org_columns!(), " FROM organisations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(p)
+        .await?);
+        row.map(Organisation::try_from).transpose()
+    }
+
     pub async fn org_by_slug(&self, slug: &str) -> Result<Option<Organisation>, StoreError> {
         let row: Option<OrgRow> = on_pool!(self, p => sqlx::query_as(concat!(
             "SELECT ", org_columns!(), " FROM organisations WHERE slug = $1"

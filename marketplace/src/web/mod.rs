@@ -64,6 +64,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff.html", include_str!("../../templates/staff.html")),
     ("courses.html", include_str!("../../templates/courses.html")),
     (
+        "course_build.html",
+        include_str!("../../templates/course_build.html"),
+    ),
+    (
+        "course_build_status.html",
+        include_str!("../../templates/course_build_status.html"),
+    ),
+    (
         "catalogue_upload.html",
         include_str!("../../templates/catalogue_upload.html"),
     ),
@@ -119,6 +127,8 @@ pub const NHS_CSS: &str = include_str!("../../../themes/nhs/static/course.css");
 pub const PORTAL_CSS: &str = include_str!("../../static/marketplace.css");
 /// Upload progress for package forms.
 pub const UPLOAD_JS: &str = include_str!("../../static/upload.js");
+/// A build's page, asking whether the build has finished.
+pub const BUILD_JS: &str = include_str!("../../static/build.js");
 
 static COMPILED: std::sync::LazyLock<Templates> = std::sync::LazyLock::new(Templates::new);
 

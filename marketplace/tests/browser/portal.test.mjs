@@ -239,6 +239,41 @@ test('a vendor publisher uploads a package, reads the report and publishes it; a
   assert.deepEqual(errors, []);
 });
 
+test('a training manager uploads a Markdown course, watches it build, and reads a broken one\'s diagnostics', async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 }, bypassCSP: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${BASE}/sign-in`);
+  await page.getByLabel('Email address').fill('training@northshire.example');
+  await page.getByLabel('Password').fill('violet harbour kestrel');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await page.goto(`${BASE}/o/northshire-teaching/admin/courses`);
+  await page.getByRole('link', { name: 'Upload a Markdown course' }).click();
+  await axe(page, 'upload a Markdown course');
+  await page.getByLabel('Course folder (.zip)').setInputFiles(process.env.COURSE_ZIP);
+  await page.getByRole('button', { name: 'Upload and build' }).click();
+  await page.getByRole('heading', { name: /^Build \d+: hand-hygiene\.zip$/ }).waitFor();
+  await axe(page, 'a build, not finished');
+  // The page's script notices the build has finished and shows the result.
+  await page.getByText('Built and imported.').waitFor({ timeout: 60000 });
+  await axe(page, 'a build, finished');
+  await page.getByRole('link', { name: 'Open the course to list and publish it' }).click();
+  await page.getByRole('heading', { name: 'Hand hygiene' }).first().waitFor();
+  // A broken course: its diagnostics, with file and line.
+  await page.goto(`${BASE}/o/northshire-teaching/admin/courses/build`);
+  await page.getByLabel('SCORM 1.2, for older learning systems').check();
+  await page.getByLabel('Course folder (.zip)').setInputFiles(process.env.BROKEN_COURSE_ZIP);
+  await page.getByRole('button', { name: 'Upload and build' }).click();
+  await page.getByRole('heading', { name: 'What the compiler found' }).waitFor({ timeout: 60000 });
+  assert.match(await page.locator('table').first().textContent(), /course\.toml:\d+:\d+/);
+  assert.match(await page.locator('pre').textContent(), /error\[[a-z-]+\]/);
+  await axe(page, 'a build that failed');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a 360-pixel phone needs no sideways scrolling', async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();

@@ -51,6 +51,29 @@ async fn portal_in_headless_chromium() {
     state.settings = settings.into();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    // A sample course's sources as a training team zips them, and a broken copy.
+    let zips = tempfile::tempdir().unwrap();
+    let sample = workspace_root().join("sample-courses/hand-hygiene");
+    let course_zip = zips.path().join("hand-hygiene.zip");
+    std::fs::write(
+        &course_zip,
+        marketplace::demo::zip_course_folder(&sample).unwrap(),
+    )
+    .unwrap();
+    let broken = zips.path().join("broken");
+    copy_folder(&sample, &broken);
+    let toml = std::fs::read_to_string(broken.join("course.toml")).unwrap();
+    std::fs::write(
+        broken.join("course.toml"),
+        toml.replacen("title = ", "title = = ", 1),
+    )
+    .unwrap();
+    let broken_zip = zips.path().join("broken-course.zip");
+    std::fs::write(
+        &broken_zip,
+        marketplace::demo::zip_course_folder(&broken).unwrap(),
+    )
+    .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app::serve(listener, state, async {
         let _ = stopped.await;
@@ -60,6 +83,8 @@ async fn portal_in_headless_chromium() {
             .args(["--test", "--test-reporter=spec"])
             .arg(workspace_root().join("marketplace/tests/browser/portal.test.mjs"))
             .env("PORTAL_URL", &url)
+            .env("COURSE_ZIP", &course_zip)
+            .env("BROKEN_COURSE_ZIP", &broken_zip)
             .current_dir(workspace_root())
             .output()
             .expect("run node")
@@ -75,4 +100,16 @@ async fn portal_in_headless_chromium() {
     );
     assert!(out.status.success(), "browser tests failed:\n{text}");
     eprintln!("{text}");
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod builds;
 mod cli;
 mod content;
 mod http;

@@ -101,6 +101,8 @@ pub async fn every_backend() -> Vec<TestDb> {
 pub fn settings() -> Settings {
     Settings {
         argon2_memory_kib: 8 * 1024,
+        // Courses are built by the service's own binary, which a test is not.
+        builder_program: env!("CARGO_BIN_EXE_marketplace").into(),
         ..Settings::default()
     }
 }
@@ -188,12 +190,18 @@ impl TestApp {
                     .id
             }
         };
+        let build = self
+            .store
+            .create_build(org.id, member, None, "scorm2004", "swept.zip", 1)
+            .await
+            .unwrap();
         let filled = route
             .replace("{slug}", slug)
             .replace("{user_id}", &member.to_string())
             .replace("{department_id}", &department.to_string())
             .replace("{token}", "not-a-real-token")
-            .replace("{course_id}", &course.to_string());
+            .replace("{course_id}", &course.to_string())
+            .replace("{build_id}", &build.to_string());
         assert!(!filled.contains('{'), "fill the placeholder of {route}");
         filled
     }

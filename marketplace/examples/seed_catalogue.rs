@@ -148,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         store.publish_version(org.id, course.id, 1).await?;
     }
+    store.refresh_statistics().await?;
     println!("seeded {n} courses");
     Ok(())
 }

@@ -55,10 +55,14 @@ async fn catalogue(
         search.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()))?;
     let (query, page) = search.query(vec![org.id]);
     let (courses, total) = state.store.catalogue(&query).await?;
-    let pages = crate::web::page_count(total, query.limit);
+    let cap = crate::store::SEARCH_COUNT_CAP;
+    let pages = crate::web::page_count(total.min(cap), query.limit);
     Ok(axum::Json(serde_json::json!({
         "courses": courses,
-        "total": total,
+        // A search stops counting past the cap: then `total` is the cap and `more`
+        // says there were more.
+        "total": total.min(cap),
+        "more": total > cap,
         "page": page,
         "pages": pages,
     }))

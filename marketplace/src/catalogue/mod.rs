@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::price_label;
 use crate::state::{Access, AppState, Routes};
-use crate::store::{CatalogueEntry, CatalogueQuery, Sort};
+use crate::store::{CatalogueEntry, CatalogueQuery, SEARCH_COUNT_CAP, Sort};
 use crate::web::{self, Error, Viewer, templates};
 
 pub fn routes(r: &mut Routes) {
@@ -158,7 +158,9 @@ async fn catalogue(
     let search = search.map(|Query(s)| s).unwrap_or_default();
     let (query, page) = search.query(viewer_orgs(&state, &viewer).await?);
     let (entries, total) = state.store.catalogue(&query).await?;
-    let pages = web::page_count(total, PER_PAGE);
+    // Past the cap a search is not counted further: its pages stop there.
+    let more = total > SEARCH_COUNT_CAP;
+    let pages = web::page_count(total.min(SEARCH_COUNT_CAP), PER_PAGE);
     let results: Vec<serde_json::Value> = entries.iter().map(entry_view).collect();
     let providers = state.store.list_orgs().await?;
     let title = if search.q.trim().is_empty() {
@@ -175,6 +177,8 @@ async fn catalogue(
             "search": search,
             "results": results,
             "total": total,
+            "more": more,
+            "cap": SEARCH_COUNT_CAP,
             "page": page,
             "pages": pages,
             "previous": (page > 1).then(|| search.page_link(page - 1)),

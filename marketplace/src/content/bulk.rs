@@ -269,6 +269,12 @@ pub async fn run(
         )
         .await
         .map_err(ImportError::from)?;
+    if report.created + report.new_versions + report.updated >= 100 {
+        // Many courses at once: the searches' plans should know of them now.
+        if let Err(e) = state.store.refresh_statistics().await {
+            tracing::warn!(error = %e, "could not refresh the database's statistics");
+        }
+    }
     Ok(report)
 }
 

@@ -73,6 +73,9 @@ enum Arg {
 /// published): also what makes a course listable at all.
 const FORMAT: &str = "c.published_format";
 
+/// How many matches a text search counts before it says "more than".
+pub const SEARCH_COUNT_CAP: i64 = 1000;
+
 /// Words too common to search for, as PostgreSQL's English configuration drops them.
 const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "is", "it", "of",
@@ -125,8 +128,9 @@ impl Store {
             if !words.is_empty() {
                 let p = arg(Arg::Text(q.text.trim().to_string()));
                 filters.push(format!("c.search @@ websearch_to_tsquery('english', {p})"));
+                // Negated, so that on both backends a lower value ranks first.
                 rank = Some(format!(
-                    "ts_rank(c.search, websearch_to_tsquery('english', {p})) DESC"
+                    "-ts_rank(c.search, websearch_to_tsquery('english', {p}))"
                 ));
             }
             if let Some(topic) = topic {
@@ -181,23 +185,35 @@ impl Store {
             ));
         }
         let order = match (q.sort, &rank) {
-            (Sort::Relevance, Some(r)) => format!("{r}, c.title, c.id"),
-            (Sort::Newest, _) => "c.updated_at DESC, c.id DESC".into(),
-            (Sort::PriceLowest, _) => "c.price_pence, c.title, c.id".into(),
-            _ => "c.title, c.id".into(),
+            (Sort::Relevance, Some(_)) => "relevance, c.title, c.id",
+            (Sort::Newest, _) => "c.updated_at DESC, c.id DESC",
+            (Sort::PriceLowest, _) => "c.price_pence, c.title, c.id",
+            _ => "c.title, c.id",
         };
         let filters = filters.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {filters}");
+        // A search counts its matches only up to just past the cap: past it, the page
+        // says "more than", and no request counts (or ranks beyond need) every course.
+        let count_sql = if rank.is_some() {
+            format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {filters} LIMIT {}) AS capped",
+                SEARCH_COUNT_CAP + 1
+            )
+        } else {
+            format!("SELECT COUNT(*) FROM {from} WHERE {filters}")
+        };
         let limit = arg(Arg::Int(q.limit));
         let offset = arg(Arg::Int(q.offset));
+        // The page is chosen from the courses alone, and only its rows are joined with
+        // their providers.
         let page_sql = format!(
             "SELECT c.id, c.org_id, c.title, c.summary, c.topics, c.audience, c.duration_minutes, c.language, c.accessibility_notes,
                     c.price_pence, c.licence_months, c.visibility, c.review_by, c.updated_at,
-                    o.name AS provider, o.slug AS provider_slug, {FORMAT} AS scorm_version
-             FROM {from} JOIN organisations o ON o.id = c.org_id
-             WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+                    o.name AS provider, o.slug AS provider_slug, c.published_format AS scorm_version
+             FROM (SELECT c.*, {relevance} AS relevance FROM {from} WHERE {filters} ORDER BY {order} LIMIT {limit} OFFSET {offset}) AS c
+             JOIN organisations o ON o.id = c.org_id
+             ORDER BY {order}",
+            relevance = rank.as_deref().unwrap_or("0")
         );
-        // The count takes every argument but the last two (limit and offset).
         let counted = args.len() - 2;
         macro_rules! bind_all {
             ($query:expr, $args:expr) => {{

@@ -23,7 +23,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{ApiToken, Claimed, OutboxMessage, SessionUser};
 pub use builds::{BuildOutcome, CourseBuild, MAX_BUILD_ATTEMPTS};
-pub use catalogue::{CatalogueEntry, CatalogueQuery, Sort};
+pub use catalogue::{CatalogueEntry, CatalogueQuery, SEARCH_COUNT_CAP, Sort};
 pub use content::{Course, Listing, NewPackage, PackageRecord, Version};
 pub use links::Invitation;
 pub use orgs::{AuditEntry, Department, MemberRecord, StaffDetails};
@@ -149,6 +149,23 @@ impl Store {
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.is_ok())
+    }
+
+    /// Refreshes the query planner's statistics, after many rows have changed at once
+    /// (a vendor's whole catalogue): until the database's own maintenance does it, the
+    /// planner would otherwise plan searches for the tables as they were.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query("PRAGMA optimize").execute(p).await?;
+            }
+            Pool::Postgres(p) => {
+                sqlx::query("ANALYZE courses, course_versions, packages")
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Closes every connection (at shutdown).

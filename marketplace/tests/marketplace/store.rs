@@ -747,3 +747,82 @@ async fn the_catalogue_searches_filters_and_shows_only_what_the_viewer_may_see()
         );
     }
 }
+
+/// A broad search ranks the best match first, and counts only up to the cap: a search
+/// matching more courses than that says "more", on both backends.
+#[tokio::test]
+async fn a_broad_search_is_ranked_and_counted_only_up_to_the_cap() {
+    use marketplace::store::{CatalogueQuery, Listing, NewPackage, SEARCH_COUNT_CAP};
+    for (s, _db) in stores().await {
+        let b = s.backend();
+        let vendor = s
+            .create_org("bulk", "Bulk Learning", OrgKind::Vendor)
+            .await
+            .unwrap();
+        let package = s
+            .finish_import(&NewPackage {
+                sha256: "c".into(),
+                scorm_version: "1.2".into(),
+                title: "x".into(),
+                launch: "index.html".into(),
+                sco_count: 1,
+                file_count: 1,
+                unpacked_bytes: 1,
+                zip_bytes: 1,
+                inspection: "{}".into(),
+            })
+            .await
+            .unwrap();
+        let mut best = 0;
+        for i in 0..SEARCH_COUNT_CAP + 5 {
+            // One course is about sepsis by its title; the others only mention it.
+            let listing = Listing {
+                title: if i == 700 {
+                    "Sepsis: spotting it early".into()
+                } else {
+                    format!("Ward skills {i:04}")
+                },
+                summary: "Includes a short part on sepsis.".into(),
+                language: "en-GB".into(),
+                ..Listing::default()
+            };
+            let course = s
+                .create_course(vendor.id, None, &listing, package.id)
+                .await
+                .unwrap();
+            s.update_listing(vendor.id, course.id, &listing, true)
+                .await
+                .unwrap();
+            s.publish_version(vendor.id, course.id, 1).await.unwrap();
+            if i == 700 {
+                best = course.id;
+            }
+        }
+        s.refresh_statistics().await.unwrap();
+        let (found, total) = s
+            .catalogue(&CatalogueQuery {
+                text: "sepsis".into(),
+                limit: 20,
+                ..CatalogueQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 20, "{b}");
+        assert_eq!(found[0].id, best, "{b}: the title match ranks first");
+        assert_eq!(found[0].provider, "Bulk Learning", "{b}");
+        assert_eq!(
+            total,
+            SEARCH_COUNT_CAP + 1,
+            "{b}: counted to just past the cap"
+        );
+        // Without words, every course is counted.
+        let (_, all) = s
+            .catalogue(&CatalogueQuery {
+                limit: 1,
+                ..CatalogueQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(all, SEARCH_COUNT_CAP + 5, "{b}");
+    }
+}

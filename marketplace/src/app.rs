@@ -114,10 +114,11 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then lets requests in
-/// flight finish and closes the database.
+/// Serves `state` on `listener` (and the content origin on `content`, when given) until
+/// `shutdown` completes, then lets requests in flight finish and closes the database.
 pub async fn serve(
     listener: tokio::net::TcpListener,
+    content: Option<tokio::net::TcpListener>,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -133,13 +134,31 @@ pub async fn serve(
     let builders: Vec<_> = (0..state.settings.build_workers)
         .map(|_| tokio::spawn(crate::content::builds::worker(state.clone())))
         .collect();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let content = content.map(|listener| {
+        let router = crate::delivery::router(state.clone());
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.changed().await;
+                })
+                .await
+        })
+    });
     let app = router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    })
     .await?;
+    if let Some(content) = content {
+        let _ = content.await;
+    }
     if let Some(m) = mailer {
         m.abort();
     }
@@ -164,6 +183,9 @@ async fn janitor(state: AppState) {
     loop {
         if let Err(e) = crate::content::builds::clean_up(&state).await {
             tracing::warn!(error = %e, "could not clean up after builds");
+        }
+        if let Err(e) = state.store.delete_expired_grants(crate::store::now()).await {
+            tracing::warn!(error = %e, "could not forget expired content grants");
         }
         match crate::content::import::clean_up(&state.store, &state.files).await {
             Ok(0) => {}

@@ -264,7 +264,7 @@ const COURSES: &[(&str, &str, &str, i32, i64, bool)] = &[
 
 /// A small package: one SCO page that finds the LMS, reports its title as read when
 /// the learner presses the button, and finishes.
-fn package(title: &str, scorm2004: bool) -> Vec<u8> {
+pub fn package(title: &str, scorm2004: bool) -> Vec<u8> {
     let escaped = title
         .replace('&', "&amp;")
         .replace('<', "&lt;")

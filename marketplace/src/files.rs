@@ -85,6 +85,25 @@ impl Files {
         }
     }
 
+    /// The file under `key` as a stream of chunks, with its size, or `None` when there
+    /// is none: for serving large files without holding them in memory.
+    pub async fn get_stream(
+        &self,
+        key: &str,
+    ) -> Result<
+        Option<(
+            u64,
+            impl futures_util::Stream<Item = Result<Bytes, object_store::Error>> + use<>,
+        )>,
+        FilesError,
+    > {
+        match self.inner.get(&Self::path(key)?).await {
+            Ok(found) => Ok(Some((found.meta.size, found.into_stream()))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Copies the file under `key` into a new local file at `to`, a chunk at a time:
     /// `false` when there is no such file.
     pub async fn get_to_file(&self, key: &str, to: &Path) -> Result<bool, FilesError> {

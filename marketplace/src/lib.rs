@@ -12,6 +12,11 @@
 //! - [`web`]: templates, the page error type, the viewer and CSRF protection.
 //! - [`api`]: the JSON API under `/api/v1/`, its tokens, problem details and OpenAPI.
 //! - [`mailer`]: sends the outbox by SMTP when a server is configured.
+//! - [`content`]: courses and versions; package uploads, imports, Markdown course builds
+//!   and vendors' whole catalogues. [`catalogue`]: the national catalogue and search.
+//! - [`delivery`]: the content origin, where packages' files are served apart from the
+//!   portal (untracked previews now).
+//! - [`files`]: the file storage (a local folder, or object storage).
 //! - [`app`]: the router and serving it with graceful shutdown.
 //! - [`ops`]: what operators run from a shell: creating organisations, people,
 //!   memberships and API tokens, and the demo's data.
@@ -21,6 +26,7 @@ pub mod api;
 pub mod app;
 pub mod catalogue;
 pub mod content;
+pub mod delivery;
 pub mod demo;
 pub mod files;
 pub mod mailer;

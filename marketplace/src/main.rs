@@ -218,6 +218,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         settings.data_dir = dir;
         settings.database_url = Default::default();
         settings.port = port;
+        // The content origin on the next port (or one the system chooses, as the portal's).
+        settings.content_port = if port == 0 { 0 } else { port.saturating_add(1) };
         // The demo runs on plain HTTP on this computer, where Secure cookies would not
         // be sent back.
         settings.secure_cookies = false;
@@ -323,19 +325,47 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .map_err(|e: ops::OpsError| e.into())
 }
 
-async fn serve(store: Store, settings: Settings) -> anyhow::Result<ExitCode> {
-    let addr = std::net::SocketAddr::new(settings.host, settings.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}: is another program using port {}? Choose another with MARKETPLACE_PORT", settings.port))?;
+async fn serve(store: Store, mut settings: Settings) -> anyhow::Result<ExitCode> {
+    let (listener, content) = bind(&mut settings, "Choose another with MARKETPLACE_PORT").await?;
     let bound = listener.local_addr()?;
-    tracing::info!(address = %bound, database = store.backend(), "serving");
+    tracing::info!(address = %bound, content = %settings.content_base(), database = store.backend(), "serving");
     println!("Serving on http://{bound}/");
-    serve_until_stopped(listener, store, settings).await
+    println!("Content origin: {}/", settings.content_base());
+    if settings.content_url.is_empty() && !settings.public_url.is_empty() {
+        tracing::warn!(
+            "content_url is not set: previews and the player will send browsers to {}, which only works on this computer; give the content origin a host name of its own",
+            settings.content_base()
+        );
+    }
+    serve_until_stopped(listener, content, store, settings).await
 }
 
-async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
+/// Listens for the portal and for the content origin where the settings say. A port of
+/// 0 becomes the one the system chose, and an unset content address becomes
+/// `http://localhost:<its port>`: another host than the portal's `127.0.0.1`, so the
+/// browser keeps the portal's cookies from it.
+async fn bind(
+    settings: &mut Settings,
+    hint: &str,
+) -> anyhow::Result<(tokio::net::TcpListener, tokio::net::TcpListener)> {
+    let listen = |port: u16| {
+        let addr = std::net::SocketAddr::new(settings.host, port);
+        async move {
+            tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!("cannot listen on {addr}: is another program using port {port}? {hint}")
+            })
+        }
+    };
+    let portal = listen(settings.port).await?;
+    let content = listen(settings.content_port).await?;
+    settings.port = portal.local_addr()?.port();
+    settings.content_port = content.local_addr()?.port();
+    Ok((portal, content))
+}
+
+async fn demo(mut settings: Settings) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
+    let (listener, content) = bind(&mut settings, "Try --port 0").await?;
     let store = Store::connect(&settings.database())
         .await
         .context("cannot create the demo database")?;
@@ -367,15 +397,12 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
         Vec::new()
     };
     let settings = &state.settings;
-    let addr = std::net::SocketAddr::new(settings.host, settings.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-        format!(
-            "cannot listen on {addr}: is another program using port {}? Try --port 0",
-            settings.port
-        )
-    })?;
     let bound = listener.local_addr()?;
     println!("The NHS learning portal demo is running at http://{bound}/");
+    println!(
+        "Content origin (previews, and the player to come): {}/",
+        settings.content_base()
+    );
     println!("Data folder: {}", settings.data_dir.display());
     println!(
         "Catalogue: {} courses from ClearPath Learning{}",
@@ -394,19 +421,21 @@ async fn demo(settings: Settings) -> anyhow::Result<ExitCode> {
         println!("  {:<32} password: {:<24} ({})", p.email, p.password, p.who);
     }
     println!("Press Ctrl+C to stop.");
-    app::serve(listener, state, shutdown_signal()).await?;
+    app::serve(listener, Some(content), state, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Serves on `listener` until Ctrl+C or SIGTERM, with the file storage the settings name.
 async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
+    content: tokio::net::TcpListener,
     store: Store,
     settings: Settings,
 ) -> anyhow::Result<ExitCode> {
     let files = Files::open(&settings)?;
     app::serve(
         listener,
+        Some(content),
         AppState::new(store, files, settings),
         shutdown_signal(),
     )

@@ -92,6 +92,16 @@ pub struct Settings {
     /// The program that builds a course (this service's own binary, run as
     /// `marketplace build-course`); empty means the running program itself.
     pub builder_program: PathBuf,
+    /// The content origin: where uploaded packages are served from, a host name (or at
+    /// least a port) of their own that never sees the portal's cookies. `content_url`
+    /// is its address as browsers reach it (`https://content.learning.example.nhs.uk`);
+    /// empty means `http://localhost:<content_port>`, which on this computer is another
+    /// host than `127.0.0.1`, where the portal runs. `content_port`: where this process
+    /// serves it (0 lets the system choose).
+    pub content_url: String,
+    pub content_port: u16,
+    /// How long a preview's access to a package's files lasts, in minutes.
+    pub preview_minutes: u32,
 }
 
 impl Default for Settings {
@@ -123,6 +133,9 @@ impl Default for Settings {
             build_time_limit_secs: 300,
             build_memory_mib: 2048,
             builder_program: PathBuf::new(),
+            content_url: String::new(),
+            content_port: 8081,
+            preview_minutes: 120,
         }
     }
 }
@@ -219,11 +232,35 @@ impl Settings {
             "build_time_limit_secs" => self.build_time_limit_secs = parse(value)?,
             "build_memory_mib" => self.build_memory_mib = parse(value)?,
             "builder_program" => self.builder_program = PathBuf::from(value),
+            "content_url" => self.content_url = value.to_string(),
+            "content_port" => self.content_port = parse(value)?,
+            "preview_minutes" => self.preview_minutes = parse(value)?,
             // Variables the service does not know (for example one for a later version)
             // are not an error, so that one environment can serve several versions.
             _ => {}
         }
         Ok(())
+    }
+
+    /// The content origin's address, without a trailing `/`.
+    pub fn content_base(&self) -> String {
+        let configured = self.content_url.trim_end_matches('/');
+        if configured.is_empty() {
+            format!("http://localhost:{}", self.content_port)
+        } else {
+            configured.to_string()
+        }
+    }
+
+    /// The portal's own address, without a trailing `/`: `public_url`, or the address it
+    /// listens on.
+    pub fn portal_base(&self) -> String {
+        let configured = self.public_url.trim_end_matches('/');
+        if configured.is_empty() {
+            format!("http://{}", std::net::SocketAddr::new(self.host, self.port))
+        } else {
+            configured.to_string()
+        }
     }
 
     /// The folder that keeps files: the one given, or `storage` in the data folder.

@@ -15,6 +15,11 @@ use crate::web::{self, Error, Viewer, templates};
 pub fn routes(r: &mut Routes) {
     r.add("/catalogue", Access::Public, get(catalogue));
     r.add("/catalogue/{course_id}", Access::Public, get(course));
+    r.add(
+        "/catalogue/{course_id}/preview",
+        Access::Public,
+        get(preview),
+    );
 }
 
 /// Courses on one page of results.
@@ -197,21 +202,7 @@ async fn course(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> web::Result<Response> {
-    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
-    let query = CatalogueQuery {
-        course_id: Some(id),
-        viewer_orgs: viewer_orgs(&state, &viewer).await?,
-        limit: 1,
-        ..CatalogueQuery::default()
-    };
-    let entry = state
-        .store
-        .catalogue(&query)
-        .await?
-        .0
-        .into_iter()
-        .next()
-        .ok_or(Error::NotFound)?;
+    let entry = visible_course(&state, &viewer, &id).await?;
     let versions: Vec<_> = state
         .store
         .versions(entry.org_id, entry.id)
@@ -233,4 +224,48 @@ async fn course(
         None,
         serde_json::json!({ "course": entry_view(&entry), "versions": versions }),
     )
+}
+
+/// Course `id` of the catalogue, when the viewer may see it.
+async fn visible_course(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> web::Result<CatalogueEntry> {
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    let query = CatalogueQuery {
+        course_id: Some(id),
+        viewer_orgs: viewer_orgs(state, viewer).await?,
+        limit: 1,
+        ..CatalogueQuery::default()
+    };
+    state
+        .store
+        .catalogue(&query)
+        .await?
+        .0
+        .into_iter()
+        .next()
+        .ok_or(Error::NotFound)
+}
+
+/// `GET /catalogue/{course_id}/preview`: the course's newest published version, played
+/// on the content origin with nothing recorded.
+async fn preview(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> web::Result<Response> {
+    let entry = visible_course(&state, &viewer, &id).await?;
+    let newest = state
+        .store
+        .versions(entry.org_id, entry.id)
+        .await?
+        .into_iter()
+        .find(|v| v.published_at.is_some())
+        .ok_or(Error::NotFound)?;
+    let link = crate::delivery::preview_link(&state, entry.id, &newest.sha256).await?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to(&link),
+    ))
 }

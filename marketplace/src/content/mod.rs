@@ -43,6 +43,31 @@ pub fn routes(r: &mut Routes) {
         Access::Organisation,
         get(course_page).post(save_course),
     );
+    r.add(
+        "/o/{slug}/admin/courses/{course_id}/preview",
+        Access::Organisation,
+        get(preview_newest),
+    );
+}
+
+/// `GET /o/{slug}/admin/courses/{course_id}/preview`: the newest version, published or
+/// not, played on the content origin with nothing recorded, for its owner to check.
+async fn preview_newest(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+) -> web::Result<Response> {
+    let (org, _) = publisher_of(&state, &viewer, &slug, &format!("courses/{id}")).await?;
+    let course = course_of(&state, &org, &id).await?;
+    let newest = state
+        .store
+        .versions(org.id, course.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Error::NotFound)?;
+    let link = crate::delivery::preview_link(&state, course.id, &newest.sha256).await?;
+    Ok(Redirect::to(&link).into_response())
 }
 
 /// The organisation `slug` and the viewer, when they may manage its courses: its

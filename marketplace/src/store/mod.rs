@@ -10,6 +10,7 @@ mod accounts;
 mod builds;
 mod catalogue;
 mod content;
+mod grants;
 mod links;
 mod orgs;
 
@@ -25,6 +26,7 @@ pub use accounts::{ApiToken, Claimed, OutboxMessage, SessionUser};
 pub use builds::{BuildOutcome, CourseBuild, MAX_BUILD_ATTEMPTS};
 pub use catalogue::{CatalogueEntry, CatalogueQuery, SEARCH_COUNT_CAP, Sort};
 pub use content::{Course, Listing, NewPackage, PackageRecord, Version};
+pub use grants::ContentGrant;
 pub use links::Invitation;
 pub use orgs::{AuditEntry, Department, MemberRecord, StaffDetails};
 

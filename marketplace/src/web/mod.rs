@@ -63,6 +63,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("reset.html", include_str!("../../templates/reset.html")),
     ("staff.html", include_str!("../../templates/staff.html")),
     ("courses.html", include_str!("../../templates/courses.html")),
+    ("preview.html", include_str!("../../templates/preview.html")),
     (
         "course_build.html",
         include_str!("../../templates/course_build.html"),
@@ -173,6 +174,15 @@ impl Templates {
         }
         let html = self.0.render(name, &ctx).map_err(Error::internal)?;
         Ok(Html(html).into_response())
+    }
+}
+
+impl Templates {
+    /// Renders a template that is not a portal page (such as the content origin's
+    /// player) with `values`.
+    pub fn render(&self, name: &str, values: &impl Serialize) -> Result<String> {
+        let ctx = tera::Context::from_serialize(values).map_err(Error::internal)?;
+        self.0.render(name, &ctx).map_err(Error::internal)
     }
 }
 

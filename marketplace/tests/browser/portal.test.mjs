@@ -235,6 +235,22 @@ test('a vendor publisher uploads a package, reads the report and publishes it; a
   await tm.getByRole('link', { name: /golf/i }).first().click();
   await tm.getByRole('heading', { name: 'Version history' }).waitFor();
   await axe(tm, 'a catalogue course');
+  // The preview plays on the content origin: another host, which gets no cookie of the
+  // portal's, where the content finds a SCORM API that records nothing.
+  await tm.getByRole('link', { name: 'Preview this course' }).click();
+  await tm.getByText(/Nothing you do here is recorded\./).waitFor();
+  const player = new URL(tm.url());
+  assert.notEqual(player.host, new URL(BASE).host);
+  assert.match(player.pathname, /^\/preview\/[^/]+\/$/);
+  assert.deepEqual(await buyer.cookies([player.origin]), []);
+  assert.equal(await tm.evaluate(() => typeof window.API_1484_11.Initialize), 'function');
+  const frame = tm.frameLocator('iframe.portal-preview__frame');
+  await frame.locator('body').waitFor();
+  assert.equal(await tm.evaluate(() => window.API.LMSSetValue('cmi.core.lesson_location', 'p2')), 'true');
+  assert.equal(await tm.evaluate(() => window.API.LMSGetValue('cmi.core.lesson_location')), 'p2');
+  await axe(tm, 'a preview');
+  await tm.getByRole('link', { name: 'Close the preview' }).click();
+  await tm.getByRole('heading', { name: 'Version history' }).waitFor();
   await buyer.close();
   assert.deepEqual(errors, []);
 });

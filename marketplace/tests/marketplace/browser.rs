@@ -48,9 +48,13 @@ async fn portal_in_headless_chromium() {
     // Plain HTTP on this machine: cookies without Secure, as the demo runs.
     let mut settings = (*state.settings).clone();
     settings.secure_cookies = false;
-    state.settings = settings.into();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    // The content origin on another host name than the portal's: `localhost`.
+    let content = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    settings.content_url = format!("http://localhost:{}", content.local_addr().unwrap().port());
+    settings.public_url = url.clone();
+    state.settings = settings.into();
     // A sample course's sources as a training team zips them, and a broken copy.
     let zips = tempfile::tempdir().unwrap();
     let sample = workspace_root().join("sample-courses/hand-hygiene");
@@ -75,7 +79,7 @@ async fn portal_in_headless_chromium() {
     )
     .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app::serve(listener, state, async {
+    let server = tokio::spawn(app::serve(listener, Some(content), state, async {
         let _ = stopped.await;
     }));
     let out = tokio::task::spawn_blocking(move || {

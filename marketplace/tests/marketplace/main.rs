@@ -7,6 +7,7 @@ mod browser;
 mod builds;
 mod cli;
 mod content;
+mod delivery;
 mod http;
 mod logo;
 mod mail;

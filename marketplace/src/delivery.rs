@@ -1,0 +1,219 @@
+//! The content origin: uploaded packages are untrusted code, so their files are served
+//! from an origin of their own (`content_url`, on `content_port`), never the portal's.
+//! It sets no cookie and reads none: a request is let in by a grant in its path, a random
+//! token (kept hashed in `content_grants`) for one package of one course, which expires.
+//! Content there can read neither the learner's session nor the portal's pages.
+//!
+//! Now it plays untracked previews: a player page whose SCORM API records nothing,
+//! around the package's launch file in a sandboxed frame of the same origin (content
+//! finds the API in its parent, which must be same-origin).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::secrets::token_hash;
+use crate::state::AppState;
+use crate::store::{ContentGrant, now};
+
+/// What is escaped in a path segment: all but URLs' unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The purpose of a preview's grant.
+pub const PREVIEW: &str = "preview";
+
+/// The no-op SCORM API of previews.
+const PREVIEW_JS: &str = include_str!("../static/preview.js");
+
+/// The content origin's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/static/preview.js",
+            get(|| async { crate::web::script(PREVIEW_JS) }),
+        )
+        .route(
+            "/static/nhs.css",
+            get(|| async { crate::web::css(crate::web::NHS_CSS) }),
+        )
+        .route(
+            "/static/marketplace.css",
+            get(|| async { crate::web::css(crate::web::PORTAL_CSS) }),
+        )
+        .route("/preview/{token}/", get(preview_player))
+        .route("/preview/{token}/files/{*path}", get(preview_file))
+        .fallback(|| async { not_found() })
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Grants are in paths: never sent on to whatever a package links to.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        // Other sites may not load or frame content; only the player (same origin) may.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'self'"),
+        ))
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CACHE_CONTROL, "no-store")],
+        "Not found: this preview may have expired. Open it again from the course's page.",
+    )
+        .into_response()
+}
+
+/// The live grant of `token`, when it is one for `purpose`.
+async fn grant_of(state: &AppState, token: &str, purpose: &str) -> Result<ContentGrant, Response> {
+    match state.store.grant(&token_hash(token), now()).await {
+        Ok(Some(g)) if g.purpose == purpose => Ok(g),
+        Ok(_) => Err(not_found()),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a content grant");
+            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+        }
+    }
+}
+
+/// `GET /preview/{token}/`: the preview player.
+async fn preview_player(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let grant = match grant_of(&state, &token, PREVIEW).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let package = match state.store.package_by_sha(&grant.sha256).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a package");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let title = package.package.title.clone();
+    // The launch file's path, each segment percent-encoded; a query it carries (a SCORM
+    // launch may) is kept as written, and escaped as the page is.
+    let (file, query) = match package.package.launch.split_once('?') {
+        Some((file, query)) => (file, Some(query)),
+        None => (package.package.launch.as_str(), None),
+    };
+    let mut launch = file
+        .split('/')
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    if let Some(query) = query {
+        launch = format!("{launch}?{query}");
+    }
+    let ctx = serde_json::json!({
+        "title": title,
+        "launch": launch,
+        "back": format!("{}/catalogue/{}", state.settings.portal_base(), grant.course_id),
+        "version": package.package.scorm_version,
+    });
+    match crate::web::templates().render("preview.html", &ctx) {
+        Ok(html) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'self'; img-src 'self' data:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                ),
+            ],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "could not render the preview player");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `GET /preview/{token}/files/{*path}`: one file of the package, streamed, with its type
+/// and an ETag (a package's files never change: its hash names them).
+async fn preview_file(
+    State(state): State<AppState>,
+    Path((token, path)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let grant = match grant_of(&state, &token, PREVIEW).await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let etag = format!("\"{}\"", &grant.sha256[..grant.sha256.len().min(32)]);
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let cache = "private, max-age=3600";
+    if fresh {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache.into())],
+        )
+            .into_response();
+    }
+    let key = format!(
+        "{}/{path}",
+        crate::content::import::content_folder(&grant.sha256)
+    );
+    match state.files.get_stream(&key).await {
+        Ok(Some((size, stream))) => {
+            let kind = mime_guess::from_path(&path).first_or_octet_stream();
+            (
+                [
+                    (header::CONTENT_TYPE, kind.essence_str().to_string()),
+                    (header::CONTENT_LENGTH, size.to_string()),
+                    (header::ETAG, etag),
+                    (header::CACHE_CONTROL, cache.into()),
+                ],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Ok(None) | Err(crate::files::FilesError::BadKey(_)) => not_found(),
+        Err(e) => {
+            // A folder asked for as a file, or storage failing: nothing to serve.
+            tracing::warn!(error = %e, "could not serve a package's file");
+            not_found()
+        }
+    }
+}
+
+/// Lets the viewer preview `course_id`'s package `sha256`: a grant for
+/// `preview_minutes`, and the player's address on the content origin.
+pub async fn preview_link(
+    state: &AppState,
+    course_id: i64,
+    sha256: &str,
+) -> Result<String, crate::store::StoreError> {
+    let token = crate::secrets::random_token();
+    let expires = now() + i64::from(state.settings.preview_minutes) * 60;
+    state
+        .store
+        .create_grant(&token_hash(&token), sha256, course_id, PREVIEW, expires)
+        .await?;
+    Ok(format!(
+        "{}/preview/{token}/",
+        state.settings.content_base()
+    ))
+}

@@ -49,11 +49,11 @@ run_backend() { # NAME DATABASE_URL
   local started=$SECONDS
   "$seed" "$url" "$courses" >/dev/null
   echo "$name: seeded $courses courses in $((SECONDS - started)) s" >&2
-  export MARKETPLACE_DATABASE_URL=$url MARKETPLACE_PORT=0 MARKETPLACE_LOG=warn MARKETPLACE_DATA_DIR=$work/data-$name
+  export MARKETPLACE_DATABASE_URL=$url MARKETPLACE_PORT=0 MARKETPLACE_CONTENT_PORT=0 MARKETPLACE_LOG=warn MARKETPLACE_DATA_DIR=$work/data-$name
   "$bin" serve > "$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   local base=""
-  for _ in $(seq 100); do base=$(grep -o 'http://[0-9.:]*' "$work/$name.out" || true); [ -n "$base" ] && break; sleep 0.1; done
+  for _ in $(seq 100); do base=$(sed -n 's|^Serving on \(http://[0-9.:]*\).*|\1|p' "$work/$name.out"); [ -n "$base" ] && break; sleep 0.1; done
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/catalogue?q=sepsis")" = 200 ] || { echo "$name: the catalogue is not 200"; exit 1; }
   local h a s clients
   for clients in $clients_list; do

@@ -14,7 +14,7 @@ work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-export MARKETPLACE_DATA_DIR=$work/data MARKETPLACE_DATABASE_URL="sqlite://$work/data/marketplace.db" MARKETPLACE_PORT=0 MARKETPLACE_LOG=warn
+export MARKETPLACE_DATA_DIR=$work/data MARKETPLACE_DATABASE_URL="sqlite://$work/data/marketplace.db" MARKETPLACE_PORT=0 MARKETPLACE_CONTENT_PORT=0 MARKETPLACE_LOG=warn
 "$bin" org create --slug bench-vendor --name "Bench Learning" --kind vendor >/dev/null
 "$bin" user create --email bench@vendor.example --name "Bench Publisher" >/dev/null
 "$bin" member add --org bench-vendor --user bench@vendor.example --role vendor-publisher >/dev/null
@@ -22,7 +22,7 @@ token=$("$bin" token create --org bench-vendor --user bench@vendor.example --sco
 "$bin" serve > "$work/out" 2>"$work/err" &
 pid=$!
 base=""
-for _ in $(seq 100); do base=$(grep -o 'http://[0-9.:]*' "$work/out" || true); [ -n "$base" ] && break; sleep 0.1; done
+for _ in $(seq 100); do base=$(sed -n 's|^Serving on \(http://[0-9.:]*\).*|\1|p' "$work/out"); [ -n "$base" ] && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 echo "idle server: $(( $(rss) / 1024 )) MiB resident"
 printf '%-58s %10s %8s\n' package size seconds

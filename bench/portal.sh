@@ -28,7 +28,7 @@ p99() { awk '$1 == "99%" {print $2}'; }
 
 run_backend() { # NAME DATABASE_URL
   local name=$1 url=$2
-  export MARKETPLACE_DATABASE_URL=$url MARKETPLACE_PORT=0 MARKETPLACE_LOG=warn
+  export MARKETPLACE_DATABASE_URL=$url MARKETPLACE_PORT=0 MARKETPLACE_CONTENT_PORT=0 MARKETPLACE_LOG=warn
   "$bin" org create --slug bench-trust --name "Bench Trust" --kind trust >/dev/null
   echo "plum kettle orbit" | "$bin" user create --email bench@nhs.example --name "Bench Admin" --password-stdin >/dev/null
   "$bin" member add --org bench-trust --user bench@nhs.example --role org-admin >/dev/null
@@ -37,7 +37,7 @@ run_backend() { # NAME DATABASE_URL
   "$bin" serve > "$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   local base=""
-  for _ in $(seq 100); do base=$(grep -o 'http://[0-9.:]*' "$work/$name.out" || true); [ -n "$base" ] && break; sleep 0.1; done
+  for _ in $(seq 100); do base=$(sed -n 's|^Serving on \(http://[0-9.:]*\).*|\1|p' "$work/$name.out"); [ -n "$base" ] && break; sleep 0.1; done
   curl -s -c "$work/$name.jar" "$base/sign-in" >/dev/null
   local csrf
   csrf=$(awk '$6 == "portal_csrf" {print $7}' "$work/$name.jar")

@@ -94,6 +94,18 @@ fn fts5_query(text: &str) -> String {
         .join(" ")
 }
 
+/// A topic as a PostgreSQL `tsquery` of its words, each only among the lexemes of
+/// courses' topics (weight B): words only, so nothing typed is query syntax.
+fn topic_tsquery(topic: &str) -> String {
+    topic
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOP_WORDS.contains(&w.to_lowercase().as_str()))
+        .take(16)
+        .map(|w| format!("{w}:B"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
 impl Store {
     /// One page of the catalogue for `q`, and how many courses match in all.
     pub async fn catalogue(
@@ -133,9 +145,11 @@ impl Store {
                     "-ts_rank(c.search, websearch_to_tsquery('english', {p}))"
                 ));
             }
-            if let Some(topic) = topic {
-                let p = arg(Arg::Text(format!("%{}%", topic.to_lowercase())));
-                filters.push(format!("lower(c.topics) LIKE {p}"));
+            // The topic's words among the topics' lexemes (weight B in the index), so
+            // the index drives it, as on SQLite.
+            if let Some(topic) = topic.map(topic_tsquery).filter(|t| !t.is_empty()) {
+                let p = arg(Arg::Text(topic));
+                filters.push(format!("c.search @@ to_tsquery('english', {p})"));
             }
         } else if !words.is_empty() || topic_words.is_some() {
             let matching = match (&topic_words, words.is_empty()) {
@@ -191,9 +205,17 @@ impl Store {
             _ => "c.title, c.id",
         };
         let filters = filters.join(" AND ");
-        // A search counts its matches only up to just past the cap: past it, the page
-        // says "more than", and no request counts (or ranks beyond need) every course.
-        let count_sql = if rank.is_some() {
+        // A search or filter counts its matches only up to just past the cap: past it,
+        // the page says "more than", and no request counts every match. The whole
+        // catalogue is counted: from an index, with nothing else to check.
+        let narrowed = rank.is_some()
+            || topic.is_some()
+            || q.provider.is_some()
+            || q.free.is_some()
+            || q.format.is_some()
+            || q.min_minutes.is_some()
+            || q.max_minutes.is_some();
+        let count_sql = if narrowed && q.course_id.is_none() {
             format!(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {filters} LIMIT {}) AS capped",
                 SEARCH_COUNT_CAP + 1
@@ -247,6 +269,16 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_topic_becomes_words_among_the_topics() {
+        assert_eq!(
+            topic_tsquery("Infection control"),
+            "Infection:B & control:B"
+        );
+        assert_eq!(topic_tsquery("fire & (safety):*"), "fire:B & safety:B");
+        assert_eq!(topic_tsquery("!|&"), "");
+    }
 
     #[test]
     fn what_people_type_becomes_safe_prefix_terms() {

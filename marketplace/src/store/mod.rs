@@ -159,10 +159,11 @@ impl Store {
     pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Sqlite(p) => {
-                sqlx::query("PRAGMA optimize").execute(p).await?;
+                sqlx::query("ANALYZE").execute(p).await?;
             }
+            // VACUUM also marks the pages all-visible, so counts come from an index alone.
             Pool::Postgres(p) => {
-                sqlx::query("ANALYZE courses, course_versions, packages")
+                sqlx::query("VACUUM (ANALYZE) courses, course_versions, packages")
                     .execute(p)
                     .await?;
             }

@@ -715,6 +715,15 @@ async fn the_catalogue_searches_filters_and_shows_only_what_the_viewer_may_see()
                 .unwrap()),
             [fire]
         );
+        // A topic is looked for among the topics only, not the title or the summary.
+        assert_eq!(
+            ids(s
+                .catalogue(&q(&|q| q.topic = Some("wards".into())))
+                .await
+                .unwrap()),
+            Vec::<i64>::new(),
+            "{b}"
+        );
         assert_eq!(
             ids(s
                 .catalogue(&q(&|q| q.provider = Some("leeds".into())))

@@ -16,6 +16,7 @@
 //!   and vendors' whole catalogues. [`catalogue`]: the national catalogue and search.
 //! - [`delivery`]: the content origin, where packages' files are served apart from the
 //!   portal (untracked previews now).
+//! - [`money`]: prices in whole pence, shown and read as pounds and pence.
 //! - [`files`]: the file storage (a local folder, or object storage).
 //! - [`app`]: the router and serving it with graceful shutdown.
 //! - [`ops`]: what operators run from a shell: creating organisations, people,
@@ -31,6 +32,7 @@ pub mod demo;
 pub mod files;
 pub mod mailer;
 pub mod model;
+pub mod money;
 pub mod ops;
 pub mod orgs;
 pub mod secrets;

@@ -112,6 +112,23 @@ pub struct Organisation {
     pub logo_key: Option<String>,
 }
 
+impl Organisation {
+    /// Where its logo is served, if it has one. The version in the address changes with
+    /// the image, so browsers may keep it.
+    pub fn logo_url(&self) -> Option<String> {
+        let key = self.logo_key.as_deref()?;
+        Some(format!("/o/{}/logo.png?v={}", self.slug, logo_version(key)))
+    }
+}
+
+/// The version part of a logo's key (`logos/7/<version>.png`).
+pub fn logo_version(key: &str) -> &str {
+    key.rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".png"))
+        .unwrap_or(key)
+}
+
 /// What an organisation's administrators may change about its sub-site.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Branding {

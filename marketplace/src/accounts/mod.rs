@@ -170,6 +170,7 @@ async fn sign_in(
         }
     };
     state.store.clear_failures(&account_key).await?;
+    state.store.identity_used(user.id, "password").await?;
     let cookie = start_session(&state, viewer.session_hash.as_deref(), user.id).await?;
     state
         .store

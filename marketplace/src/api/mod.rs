@@ -411,9 +411,20 @@ impl Caller {
     }
 }
 
-async fn organisation(caller: Caller, Path(slug): Path<String>) -> Result<Response, Problem> {
+/// `GET /api/v1/orgs/{slug}`: the organisation, with its logo's address when it has one.
+async fn organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, Problem> {
     let org = caller.org(&slug, "org:read")?;
-    Ok(axum::Json(org).into_response())
+    let mut body = serde_json::json!(org);
+    body["logo_url"] = org
+        .logo_url()
+        .map(|url| format!("{}{url}", crate::web::link_base(&state, &headers)))
+        .into();
+    Ok(axum::Json(body).into_response())
 }
 
 /// Members returned in one page when the caller does not say.
@@ -520,7 +531,7 @@ pub fn document() -> serde_json::Value {
         "security": [{ "token": [] }],
         "paths": {
             "/api/v1/orgs/{slug}": { "get": {
-                "summary": "The organisation (scope org:read)", "parameters": [slug],
+                "summary": "The organisation (scope org:read): its sub-site's details, and `logo_url`, the address of its logo (null without one)", "parameters": [slug],
                 "responses": { "200": { "description": "The organisation and its branding" }, "401": problem, "403": problem, "404": problem }
             } },
             "/api/v1/orgs/{slug}/catalogue": { "get": {

@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::content::price_label;
+use crate::money::price_label;
 use crate::state::{Access, AppState, Routes};
 use crate::store::{CatalogueEntry, CatalogueQuery, SEARCH_COUNT_CAP, Sort};
 use crate::web::{self, Error, Viewer, templates};

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use image::{ImageFormat, ImageReader, Limits, imageops::FilterType};
 
 use super::{admin_of, branding_view};
-use crate::model::Organisation;
 use crate::state::AppState;
 use crate::web::{self, Error, FieldError, Upload, Viewer, check_csrf};
 
@@ -23,20 +22,6 @@ const MAX_HEIGHT: u32 = 160;
 /// The largest image decoded, so that a small file that unpacks to a vast image (a
 /// decompression bomb) is refused before it takes the memory.
 const MAX_DECODED_SIDE: u32 = 8000;
-
-/// Where the logo under `key` is served: the version in the address changes with the
-/// image, so browsers may keep it.
-pub fn url(org: &Organisation, key: &str) -> String {
-    format!("/o/{}/logo.png?v={}", org.slug, version(key))
-}
-
-/// The version part of a logo's key (`logos/7/<version>.png`).
-fn version(key: &str) -> &str {
-    key.rsplit('/')
-        .next()
-        .and_then(|f| f.strip_suffix(".png"))
-        .unwrap_or(key)
-}
 
 /// The uploaded `bytes` as the PNG to keep, or what is wrong with them.
 pub fn prepare(bytes: &[u8]) -> Result<Vec<u8>, String> {
@@ -85,7 +70,7 @@ pub async fn logo(
 ) -> web::Result<Response> {
     let org = super::org(&state, &slug).await?;
     let key = org.logo_key.ok_or(Error::NotFound)?;
-    let etag = format!("\"{}\"", version(&key));
+    let etag = format!("\"{}\"", crate::model::logo_version(&key));
     if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == etag.as_bytes())

@@ -154,6 +154,36 @@ impl Store {
         Ok(())
     }
 
+    /// Records that `user_id` has just signed in with its identity of `provider`.
+    pub async fn identity_used(&self, user_id: i64, provider: &str) -> Result<(), StoreError> {
+        on_pool!(self, p => sqlx::query(
+            "UPDATE identities SET last_used_at = $1 WHERE user_id = $2 AND provider = $3"
+        )
+        .bind(now())
+        .bind(user_id)
+        .bind(provider)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// When `user_id` last signed in with its identity of `provider`, if ever.
+    pub async fn identity_last_used(
+        &self,
+        user_id: i64,
+        provider: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(on_pool!(self, p => sqlx::query_scalar(
+            "SELECT last_used_at FROM identities WHERE user_id = $1 AND provider = $2"
+        )
+        .bind(user_id)
+        .bind(provider)
+        .fetch_optional(p)
+        .await?)
+        .flatten())
+    }
+
     /// The person a live session belongs to; an expired session is removed.
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<SessionUser>, StoreError> {
         #[derive(sqlx::FromRow)]

@@ -168,8 +168,8 @@ impl Templates {
         if let Some(org) = org {
             ctx.insert("org", org);
             ctx.insert("key_messages_html", &markdown(&org.key_messages));
-            if let Some(key) = &org.logo_key {
-                ctx.insert("logo_url", &crate::orgs::logo::url(org, key));
+            if let Some(url) = org.logo_url() {
+                ctx.insert("logo_url", &url);
             }
         }
         let html = self.0.render(name, &ctx).map_err(Error::internal)?;

@@ -119,6 +119,7 @@ async fn tokens_scopes_and_problems() {
     )
     .await;
     assert!(org.body.contains("\"slug\":\"northshire-teaching\""));
+    assert!(org.body.contains("\"logo_url\":null"), "{}", org.body);
 
     let csv = "name,email\nOwen Price,owen@northshire.example\n";
     let dry = call(

@@ -93,10 +93,28 @@ async fn signing_in_and_out() {
     let malformed = c.sign_in("not an address", "x").await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
 
+    // A failed sign-in is not a use of the password; a good one is recorded.
+    let nurse = app.store.user_by_email(NURSE.0).await.unwrap().unwrap().id;
+    assert_eq!(
+        app.store
+            .identity_last_used(nurse, "password")
+            .await
+            .unwrap(),
+        None
+    );
     // A session id planted before sign-in is replaced.
     c.cookies.insert("portal_session".into(), "planted".into());
     let ok = c.sign_in(NURSE.0, NURSE.1).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let used = app
+        .store
+        .identity_last_used(nurse, "password")
+        .await
+        .unwrap();
+    assert!(
+        used.is_some_and(|t| t >= marketplace::store::now() - 60),
+        "{used:?}"
+    );
     assert_eq!(ok.location(), "/account");
     let session = ok
         .set_cookies()

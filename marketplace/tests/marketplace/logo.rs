@@ -72,6 +72,26 @@ async fn an_administrator_uploads_replaces_and_removes_the_logo() {
         )
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    // The API gives the same address, whole.
+    let token = marketplace::ops::create_token(
+        &app.store,
+        "northshire-teaching",
+        ADMIN.0,
+        &["org:read".into()],
+    )
+    .await
+    .unwrap();
+    let org = anon
+        .send(
+            axum::http::Request::get("/api/v1/orgs/northshire-teaching")
+                .header("authorization", format!("Bearer {token}"))
+                .header("host", "learning.example")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let org: serde_json::Value = serde_json::from_str(&org.body).unwrap();
+    assert_eq!(org["logo_url"], format!("http://learning.example{src}"));
     // A new logo gets a new address, and the old file is gone.
     let org = app.org("northshire-teaching").await;
     let first = org.logo_key.clone().unwrap();

@@ -335,17 +335,7 @@ pub async fn content(
     publisher: &str,
     golf: Option<&Path>,
 ) -> anyhow::Result<bulk::Report> {
-    let org = state
-        .store
-        .org_by_slug(slug)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no organisation {slug}"))?;
-    let actor = state
-        .store
-        .user_by_email(publisher)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no account {publisher}"))?
-        .id;
+    let (org, actor) = org_and_person(state, slug, publisher).await?;
     let mut csv = String::from(
         "course_id,title,summary,topics,audience,duration,language,accessibility_notes,price_pence,licence_months,package\n",
     );
@@ -432,17 +422,7 @@ pub async fn sample_courses(
     dir: &Path,
 ) -> anyhow::Result<Vec<String>> {
     use crate::content::builds;
-    let org = state
-        .store
-        .org_by_slug(slug)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no organisation {slug}"))?;
-    let actor = state
-        .store
-        .user_by_email(uploader)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no account {uploader}"))?
-        .id;
+    let (org, actor) = org_and_person(state, slug, uploader).await?;
     let mut folders: Vec<_> = std::fs::read_dir(dir)?
         .flatten()
         .map(|e| e.path())
@@ -495,4 +475,23 @@ pub async fn sample_courses(
         }
     }
     Ok(titles)
+}
+
+/// The organisation `slug` and the id of the account `email`, which the demo made.
+async fn org_and_person(
+    state: &AppState,
+    slug: &str,
+    email: &str,
+) -> anyhow::Result<(crate::model::Organisation, i64)> {
+    let org = state
+        .store
+        .org_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organisation {slug}"))?;
+    let person = state
+        .store
+        .user_by_email(email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account {email}"))?;
+    Ok((org, person.id))
 }

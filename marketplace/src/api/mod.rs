@@ -127,6 +127,32 @@ impl From<crate::content::import::ImportError> for Problem {
     }
 }
 
+/// Receives the request's body (up to `max` bytes) to disk, once `course`, if named, is
+/// known to be one of `org`'s.
+async fn receive_for(
+    state: &AppState,
+    org: &Organisation,
+    course: Option<i64>,
+    request: axum::extract::Request,
+    max: u64,
+) -> Result<crate::content::import::Received, Problem> {
+    if let Some(id) = course
+        && state.store.course(org.id, id).await?.is_none()
+    {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "No such course in this organisation",
+        ));
+    }
+    Ok(crate::content::import::receive(
+        request.into_body().into_data_stream(),
+        &state.settings.data_dir.join("uploads"),
+        max,
+    )
+    .await?)
+}
+
 /// `POST /api/v1/orgs/{slug}/packages`: the zip as the body, streamed to disk; the
 /// inspector's report, with the course it became (201), or why it was refused (422).
 async fn upload_package(
@@ -144,18 +170,11 @@ async fn upload_package(
             format!("`course` is a course's id: {}", e.body_text()),
         )
     })?;
-    if let Some(id) = q.course
-        && state.store.course(org.id, id).await?.is_none()
-    {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "No such course in this organisation",
-        ));
-    }
-    let received = crate::content::import::receive(
-        request.into_body().into_data_stream(),
-        &state.settings.data_dir.join("uploads"),
+    let received = receive_for(
+        &state,
+        &org,
+        q.course,
+        request,
         state.settings.max_package_bytes,
     )
     .await?;
@@ -229,18 +248,11 @@ async fn upload_course_sources(
             "`format` is scorm2004 or scorm12, not {format_name}"
         ))
     })?;
-    if let Some(id) = q.course
-        && state.store.course(org.id, id).await?.is_none()
-    {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "No such course in this organisation",
-        ));
-    }
-    let received = crate::content::import::receive(
-        request.into_body().into_data_stream(),
-        &state.settings.data_dir.join("uploads"),
+    let received = receive_for(
+        &state,
+        &org,
+        q.course,
+        request,
         state.settings.max_course_source_bytes,
     )
     .await?;

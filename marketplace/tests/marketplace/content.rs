@@ -660,17 +660,7 @@ async fn the_catalogue_comes_a_page_at_a_time() {
     let org = org_id(&app).await;
     let package = app
         .store
-        .finish_import(&marketplace::store::NewPackage {
-            sha256: "d".repeat(64),
-            scorm_version: "1.2".into(),
-            title: "x".into(),
-            launch: "index.html".into(),
-            sco_count: 1,
-            file_count: 1,
-            unpacked_bytes: 1,
-            zip_bytes: 1,
-            inspection: "{}".into(),
-        })
+        .finish_import(&crate::support::new_package(&"d".repeat(64), "1.2"))
         .await
         .unwrap();
     for i in 0..45 {

@@ -532,7 +532,7 @@ async fn packages_are_kept_once_and_courses_have_versions_in_their_organisation(
 /// pages.
 #[tokio::test]
 async fn the_catalogue_searches_filters_and_shows_only_what_the_viewer_may_see() {
-    use marketplace::store::{CatalogueQuery, Listing, NewPackage, Sort};
+    use marketplace::store::{CatalogueQuery, Listing, Sort};
     for (s, _db) in stores().await {
         let b = s.backend();
         let vendor = s
@@ -543,17 +543,7 @@ async fn the_catalogue_searches_filters_and_shows_only_what_the_viewer_may_see()
             .create_org("leeds", "Leeds", OrgKind::Trust)
             .await
             .unwrap();
-        let package = |sha: &str, version: &str| NewPackage {
-            sha256: sha.into(),
-            scorm_version: version.into(),
-            title: "x".into(),
-            launch: "index.html".into(),
-            sco_count: 1,
-            file_count: 1,
-            unpacked_bytes: 1,
-            zip_bytes: 1,
-            inspection: "{}".into(),
-        };
+        let package = crate::support::new_package;
         let p12 = s.finish_import(&package("a", "1.2")).await.unwrap();
         let p2004 = s
             .finish_import(&package("b", "2004 3rd Edition"))
@@ -761,7 +751,7 @@ async fn the_catalogue_searches_filters_and_shows_only_what_the_viewer_may_see()
 /// matching more courses than that says "more", on both backends.
 #[tokio::test]
 async fn a_broad_search_is_ranked_and_counted_only_up_to_the_cap() {
-    use marketplace::store::{CatalogueQuery, Listing, NewPackage, SEARCH_COUNT_CAP};
+    use marketplace::store::{CatalogueQuery, Listing, SEARCH_COUNT_CAP};
     for (s, _db) in stores().await {
         let b = s.backend();
         let vendor = s
@@ -769,17 +759,7 @@ async fn a_broad_search_is_ranked_and_counted_only_up_to_the_cap() {
             .await
             .unwrap();
         let package = s
-            .finish_import(&NewPackage {
-                sha256: "c".into(),
-                scorm_version: "1.2".into(),
-                title: "x".into(),
-                launch: "index.html".into(),
-                sco_count: 1,
-                file_count: 1,
-                unpacked_bytes: 1,
-                zip_bytes: 1,
-                inspection: "{}".into(),
-            })
+            .finish_import(&crate::support::new_package("c", "1.2"))
             .await
             .unwrap();
         let mut best = 0;

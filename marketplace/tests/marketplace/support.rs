@@ -97,6 +97,22 @@ pub async fn every_backend() -> Vec<TestDb> {
     dbs
 }
 
+/// What an import records of a one-page package of `scorm_version` whose hash is
+/// `sha256`, for tests that need a package row and no files.
+pub fn new_package(sha256: &str, scorm_version: &str) -> marketplace::store::NewPackage {
+    marketplace::store::NewPackage {
+        sha256: sha256.into(),
+        scorm_version: scorm_version.into(),
+        title: "x".into(),
+        launch: "index.html".into(),
+        sco_count: 1,
+        file_count: 1,
+        unpacked_bytes: 1,
+        zip_bytes: 1,
+        inspection: "{}".into(),
+    }
+}
+
 /// Settings for tests: cheap password hashing, plain-HTTP cookies off.
 pub fn settings() -> Settings {
     Settings {
@@ -165,17 +181,7 @@ impl TestApp {
                     Some(p) => p,
                     None => self
                         .store
-                        .finish_import(&marketplace::store::NewPackage {
-                            sha256: sha,
-                            scorm_version: "1.2".into(),
-                            title: "Swept course".into(),
-                            launch: "index.html".into(),
-                            sco_count: 1,
-                            file_count: 1,
-                            unpacked_bytes: 1,
-                            zip_bytes: 1,
-                            inspection: "{}".into(),
-                        })
+                        .finish_import(&new_package(&sha, "1.2"))
                         .await
                         .unwrap(),
                 };

@@ -1,7 +1,7 @@
-//! The files the service keeps beside its database: organisations' logos now, course
-//! packages with the content. One interface over object storage (the `object_store`
-//! crate), with a local folder as the default (`storage` in the data folder), so that
-//! deployments of several instances can share a bucket instead.
+//! The files the service keeps beside its database: organisations' logos, course
+//! packages and their unpacked files, builds' sources. One interface over object storage
+//! (the `object_store` crate): a local folder by default (`storage` in the data folder),
+//! or an S3-compatible bucket (`storage_url`) that several instances share.
 //!
 //! Keys are relative paths (`logos/<sha-256>.png`); a file is written whole or not at
 //! all (the local store writes to a temporary file and renames it).
@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use futures_util::TryStreamExt as _;
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 use crate::settings::Settings;
@@ -33,6 +35,26 @@ pub enum FilesError {
     Store(#[from] object_store::Error),
 }
 
+/// Makes rustls with ring the process's TLS provider for HTTP clients (object storage's),
+/// as the database's TLS uses: not aws-lc, a long C build on small machines. Ring is
+/// deprecated in rustls for lacking post-quantum key exchange; storage traffic stays
+/// inside the deployment's own network or cloud. A second call changes nothing.
+pub fn install_tls_provider() {
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Where S3-compatible storage is and who the service is there; empty values come
+/// from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct S3 {
+    /// The service's address, for storage other than Amazon's (`http://minio:9000`).
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
 /// The service's file storage: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Files {
@@ -40,9 +62,65 @@ pub struct Files {
 }
 
 impl Files {
-    /// The storage the settings name: `storage_dir`, or `storage` in the data folder.
+    /// The storage the settings name: S3-compatible object storage when `storage_url`
+    /// is `s3://bucket[/prefix]`, else the local folder `storage_dir` (or `storage` in
+    /// the data folder).
     pub fn open(settings: &Settings) -> Result<Self, FilesError> {
-        Self::local(&settings.storage_dir())
+        let url = settings.storage_url.trim();
+        if url.is_empty() {
+            return Self::local(&settings.storage_dir());
+        }
+        Self::s3(
+            url,
+            &S3 {
+                endpoint: settings.s3_endpoint.clone(),
+                region: settings.s3_region.clone(),
+                access_key_id: settings.s3_access_key_id.clone(),
+                secret_access_key: settings.s3_secret_access_key.expose().to_string(),
+            },
+        )
+    }
+
+    /// A bucket of S3-compatible object storage, at `url` (`s3://bucket` or
+    /// `s3://bucket/prefix`). What `options` leaves empty comes from the usual `AWS_*`
+    /// environment variables (or the instance's role).
+    pub fn s3(url: &str, options: &S3) -> Result<Self, FilesError> {
+        let open = |reason: String| FilesError::Open {
+            place: url.to_string(),
+            reason,
+        };
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| open("give it as s3://bucket or s3://bucket/prefix".into()))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(open("name the bucket: s3://bucket".into()));
+        }
+        install_tls_provider();
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if !options.endpoint.is_empty() {
+            builder = builder
+                .with_endpoint(&options.endpoint)
+                .with_allow_http(options.endpoint.starts_with("http://"));
+        }
+        if !options.region.is_empty() {
+            builder = builder.with_region(&options.region);
+        }
+        if !options.access_key_id.is_empty() {
+            builder = builder
+                .with_access_key_id(&options.access_key_id)
+                .with_secret_access_key(&options.secret_access_key);
+        }
+        let store = builder.build().map_err(|e| open(e.to_string()))?;
+        let prefix = prefix.trim_matches('/');
+        let inner: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(store)
+        } else {
+            let prefix = object_store::path::Path::parse(prefix)
+                .map_err(|e| open(format!("the prefix: {e}")))?;
+            Arc::new(PrefixStore::new(store, prefix))
+        };
+        Ok(Self { inner })
     }
 
     /// A local folder, created if it is missing.

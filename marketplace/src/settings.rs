@@ -102,6 +102,14 @@ pub struct Settings {
     pub content_port: u16,
     /// How long a preview's access to a package's files lasts, in minutes.
     pub preview_minutes: u32,
+    /// S3-compatible object storage instead of the local folder: `s3://bucket` or
+    /// `s3://bucket/prefix`. Where it is and the keys to it; what is left empty comes
+    /// from the usual `AWS_*` environment variables. The secret is never printed.
+    pub storage_url: String,
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: Secret,
 }
 
 impl Default for Settings {
@@ -136,6 +144,11 @@ impl Default for Settings {
             content_url: String::new(),
             content_port: 8081,
             preview_minutes: 120,
+            storage_url: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: String::new(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: Secret::default(),
         }
     }
 }
@@ -235,6 +248,11 @@ impl Settings {
             "content_url" => self.content_url = value.to_string(),
             "content_port" => self.content_port = parse(value)?,
             "preview_minutes" => self.preview_minutes = parse(value)?,
+            "storage_url" => self.storage_url = value.to_string(),
+            "s3_endpoint" => self.s3_endpoint = value.to_string(),
+            "s3_region" => self.s3_region = value.to_string(),
+            "s3_access_key_id" => self.s3_access_key_id = value.to_string(),
+            "s3_secret_access_key" => self.s3_secret_access_key = Secret::new(value),
             // Variables the service does not know (for example one for a later version)
             // are not an error, so that one environment can serve several versions.
             _ => {}

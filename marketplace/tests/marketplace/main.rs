@@ -11,6 +11,7 @@ mod delivery;
 mod http;
 mod logo;
 mod mail;
+mod s3;
 mod staff;
 mod store;
 mod support;

@@ -133,9 +133,25 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn on(db: TestDb) -> Self {
+        Self::on_with_files(db, None).await
+    }
+
+    /// On SQLite, with the demo's organisations and people, keeping files in `files`.
+    pub async fn demo_with_files(files: marketplace::files::Files) -> Self {
+        let app = Self::on_with_files(sqlite_db(), Some(files)).await;
+        marketplace::ops::demo_data(&app.store, &app.state.settings)
+            .await
+            .unwrap();
+        app
+    }
+
+    /// On `db`, keeping files in `files` (a new local folder when `None`).
+    async fn on_with_files(db: TestDb, files: Option<marketplace::files::Files>) -> Self {
         let store = Store::connect(&db.url).await.unwrap();
         let files_dir = tempfile::tempdir().unwrap();
-        let files = marketplace::files::Files::local(&files_dir.path().join("storage")).unwrap();
+        let files = files.unwrap_or_else(|| {
+            marketplace::files::Files::local(&files_dir.path().join("storage")).unwrap()
+        });
         let settings = Settings {
             data_dir: files_dir.path().join("data"),
             ..settings()

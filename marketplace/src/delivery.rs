@@ -6,11 +6,14 @@
 //!
 //! Now it plays untracked previews: a player page whose SCORM API records nothing,
 //! around the package's launch file in a sandboxed frame of the same origin (content
-//! finds the API in its parent, which must be same-origin).
+//! finds the API in its parent, which must be same-origin), with a list of the package's
+//! parts when it has several SCOs. The frame is of the content origin, so its sandbox
+//! keeps scripts and the same origin: what isolates content is the origin, which holds
+//! nothing of the portal's.
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -19,13 +22,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::secrets::token_hash;
 use crate::state::AppState;
 use crate::store::{ContentGrant, now};
-
-/// What is escaped in a path segment: all but URLs' unreserved characters.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// The purpose of a preview's grant.
 pub const PREVIEW: &str = "preview";
@@ -95,7 +91,17 @@ async fn grant_of(state: &AppState, token: &str, purpose: &str) -> Result<Conten
 }
 
 /// `GET /preview/{token}/`: the preview player.
-async fn preview_player(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+/// Which part of a package the preview plays, from 1.
+#[derive(Debug, serde::Deserialize)]
+struct PartQuery {
+    part: Option<usize>,
+}
+
+async fn preview_player(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    part: Result<Query<PartQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let grant = match grant_of(&state, &token, PREVIEW).await {
         Ok(g) => g,
         Err(r) => return r,
@@ -109,23 +115,48 @@ async fn preview_player(State(state): State<AppState>, Path(token): Path<String>
         }
     };
     let title = package.package.title.clone();
-    // The launch file's path, each segment percent-encoded; a query it carries (a SCORM
-    // launch may) is kept as written, and escaped as the page is.
-    let (file, query) = match package.package.launch.split_once('?') {
-        Some((file, query)) => (file, Some(query)),
-        None => (package.package.launch.as_str(), None),
+    // The parts a learner can open, in the package's order: its SCOs, or when it has
+    // none, the assets its items launch. The inspector wrote their addresses already
+    // percent-encoded, relative to the package's root, with their queries.
+    let inspection: serde_json::Value =
+        serde_json::from_str(&package.package.inspection).unwrap_or_default();
+    let launchable = |list: &serde_json::Value| -> Vec<(String, String)> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["launchable"] == true)
+            .filter_map(|p| {
+                Some((
+                    p["title"].as_str()?.to_string(),
+                    p["launch"].as_str()?.to_string(),
+                ))
+            })
+            .collect()
     };
-    let mut launch = file
-        .split('/')
-        .map(|segment| percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string())
-        .collect::<Vec<_>>()
-        .join("/");
-    if let Some(query) = query {
-        launch = format!("{launch}?{query}");
+    let mut parts = launchable(&inspection["scos"]);
+    if parts.is_empty() {
+        parts = launchable(&inspection["assets"]);
     }
+    if parts.is_empty() {
+        parts.push((title.clone(), package.package.launch.clone()));
+    }
+    // A part that is not a number, or not there, plays the first.
+    let current = part
+        .ok()
+        .and_then(|Query(q)| q.part)
+        .unwrap_or(1)
+        .clamp(1, parts.len());
+    let launch = parts[current - 1].1.clone();
+    let parts: Vec<serde_json::Value> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (title, _))| serde_json::json!({ "number": i + 1, "title": title }))
+        .collect();
     let ctx = serde_json::json!({
         "title": title,
         "launch": launch,
+        "parts": if parts.len() > 1 { parts } else { Vec::new() },
+        "current": current,
         "back": format!("{}/catalogue/{}", state.settings.portal_base(), grant.course_id),
         "version": package.package.scorm_version,
     });

@@ -201,3 +201,74 @@ async fn a_preview_grant_expires_and_private_courses_are_previewed_only_by_their
             >= 1
     );
 }
+
+#[tokio::test]
+async fn a_package_of_several_parts_is_previewed_part_by_part() {
+    let app = TestApp::demo().await;
+    // Two SCOs, the second's file name with a space (the inspector percent-encodes it).
+    let manifest = r#"<?xml version="1.0"?>
+<manifest identifier="m" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Two parts</title>
+    <item identifier="i1" identifierref="r1"><title>The first part</title></item>
+    <item identifier="i2" identifierref="r2"><title>The second part</title></item>
+  </organization></organizations>
+  <resources>
+    <resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="one.html"><file href="one.html"/></resource>
+    <resource identifier="r2" type="webcontent" adlcp:scormtype="sco" href="part two.html"><file href="part two.html"/></resource>
+  </resources>
+</manifest>"#;
+    let files = std::collections::BTreeMap::from([
+        ("imsmanifest.xml".to_string(), manifest.as_bytes().to_vec()),
+        ("one.html".to_string(), b"<p>First</p>".to_vec()),
+        ("part two.html".to_string(), b"<p>Second</p>".to_vec()),
+    ]);
+    let zip = packager::archive::write_zip(&files).unwrap();
+    let org = app.org("clearpath-learning").await;
+    let received = marketplace::content::import::receive_blocking(
+        &mut zip.as_slice(),
+        &app.state.settings.data_dir.join("uploads"),
+    )
+    .unwrap();
+    let (report, placed) =
+        marketplace::content::accept_upload(&app.state, &org, None, None, &received)
+            .await
+            .unwrap();
+    let placed = placed.unwrap_or_else(|| panic!("{report:?}"));
+    let sha = &report.package.as_ref().unwrap().package.sha256;
+    let link = marketplace::delivery::preview_link(&app.state, placed.course.id, sha)
+        .await
+        .unwrap();
+    let player = content_path(&link, &app.state.settings.content_base());
+
+    let first = content_get(&app, &player, None).await;
+    assert!(
+        first.body.contains("aria-label=\"Parts of the course\""),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("The second part"));
+    assert!(
+        first.body.contains("src=\"files/one.html\""),
+        "{}",
+        first.body
+    );
+    let second = content_get(&app, &format!("{player}?part=2"), None).await;
+    assert!(
+        second.body.contains("src=\"files/part%20two.html\""),
+        "encoded once: {}",
+        second.body
+    );
+    let file = content_get(&app, &format!("{player}files/part%20two.html"), None).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.body.contains("Second"));
+    // A part that is not there plays the nearest; one that is not a number, the first.
+    for (query, src) in [("?part=9", "part%20two.html"), ("?part=x", "one.html")] {
+        let page = content_get(&app, &format!("{player}{query}"), None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains(&format!("src=\"files/{src}\"")),
+            "{query}"
+        );
+    }
+}

@@ -141,16 +141,17 @@ fn today() -> String {
 /// and whether its review is overdue.
 fn entry_view(e: &CatalogueEntry) -> serde_json::Value {
     let mut v = serde_json::json!(e);
-    v["price"] = price_label(e.price_pence).into();
+    v["price"] = price_label(e.listing.price_pence).into();
     v["format"] = format!("SCORM {}", e.scorm_version).into();
     v["topic_list"] = e
+        .listing
         .topics
         .split(',')
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .into();
-    v["review_overdue"] = review_overdue(e.review_by.as_deref()).into();
+    v["review_overdue"] = review_overdue(e.listing.review_by.as_deref()).into();
     v
 }
 
@@ -219,7 +220,7 @@ async fn course(
         .collect();
     templates().page(
         "catalogue_course.html",
-        &entry.title,
+        &entry.listing.title,
         &viewer,
         None,
         serde_json::json!({ "course": entry_view(&entry), "versions": versions }),

@@ -242,7 +242,10 @@ async fn run(state: &AppState, job: &CourseBuild) -> Result<BuildOutcome, Import
     Ok(match placed {
         Some(placed) => BuildOutcome {
             succeeded: true,
-            message: format!("Version {} of {}", placed.version, placed.course.title),
+            message: format!(
+                "Version {} of {}",
+                placed.version, placed.course.listing.title
+            ),
             diagnostics: child.diagnostics,
             findings,
             report: report_json,

@@ -399,7 +399,7 @@ async fn one_row(
     };
     if outcome != Outcome::Unchanged {
         let listing = Listing {
-            review_by: course.review_by.clone(),
+            review_by: course.listing.review_by.clone(),
             ..listing
         };
         state
@@ -421,14 +421,10 @@ async fn one_row(
 }
 
 fn listing_differs(c: &crate::store::Course, l: &Listing) -> bool {
-    c.title != l.title
-        || c.summary != l.summary
-        || c.topics != l.topics
-        || c.audience != l.audience
-        || c.duration_minutes != l.duration_minutes
-        || c.language != l.language
-        || c.accessibility_notes != l.accessibility_notes
-        || c.price_pence != l.price_pence
-        || c.licence_months != l.licence_months
-        || c.visibility != "listed"
+    // The review-by date is the owner's to set on the page; a catalogue row has none.
+    let from_row = Listing {
+        review_by: c.listing.review_by.clone(),
+        ..l.clone()
+    };
+    c.listing != from_row || c.visibility != "listed"
 }

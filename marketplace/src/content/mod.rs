@@ -166,7 +166,7 @@ pub async fn accept_upload(
             "uploaded a package",
             &format!(
                 "{}, version {} ({})",
-                placed.course.title, placed.version, package.package.scorm_version
+                placed.course.listing.title, placed.version, package.package.scorm_version
             ),
         )
         .await?;
@@ -185,8 +185,8 @@ async fn courses_page(
         .await?
         .into_iter()
         .map(|c| {
-            let price = price_label(c.price_pence);
-            let overdue = crate::catalogue::review_overdue(c.review_by.as_deref());
+            let price = price_label(c.listing.price_pence);
+            let overdue = crate::catalogue::review_overdue(c.listing.review_by.as_deref());
             let mut v = serde_json::json!(c);
             v["price"] = price.into();
             v["review_overdue"] = overdue.into();
@@ -520,7 +520,7 @@ async fn course_view(
     };
     let page = templates().page(
         "course.html",
-        &course.title,
+        &course.listing.title,
         viewer,
         Some(org),
         serde_json::json!({
@@ -589,7 +589,8 @@ struct ListingForm {
 }
 
 impl From<&Course> for ListingForm {
-    fn from(c: &Course) -> Self {
+    fn from(course: &Course) -> Self {
+        let c = &course.listing;
         ListingForm {
             title: c.title.clone(),
             summary: c.summary.clone(),
@@ -604,7 +605,7 @@ impl From<&Course> for ListingForm {
             price: pounds(c.price_pence),
             licence_months: c.licence_months.map(|m| m.to_string()).unwrap_or_default(),
             review_by: c.review_by.clone().unwrap_or_default(),
-            visibility: c.visibility.clone(),
+            visibility: course.visibility.clone(),
             ..Default::default()
         }
     }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Pool, Store, StoreError};
+use super::{Listing, Pool, Store, StoreError};
 
 /// What someone looks for in the catalogue.
 #[derive(Debug, Clone, Default)]
@@ -45,17 +45,10 @@ pub enum Sort {
 pub struct CatalogueEntry {
     pub id: i64,
     pub org_id: i64,
-    pub title: String,
-    pub summary: String,
-    pub topics: String,
-    pub audience: String,
-    pub duration_minutes: Option<i32>,
-    pub language: String,
-    pub accessibility_notes: String,
-    pub price_pence: i64,
-    pub licence_months: Option<i32>,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub listing: Listing,
     pub visibility: String,
-    pub review_by: Option<String>,
     pub updated_at: i64,
     pub provider: String,
     pub provider_slug: String,

@@ -38,24 +38,17 @@ pub struct Course {
     pub id: i64,
     pub org_id: i64,
     pub external_id: Option<String>,
-    pub title: String,
-    pub summary: String,
-    pub topics: String,
-    pub audience: String,
-    pub duration_minutes: Option<i32>,
-    pub language: String,
-    pub accessibility_notes: String,
-    pub price_pence: i64,
-    pub licence_months: Option<i32>,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub listing: Listing,
     /// `private` or `listed`.
     pub visibility: String,
-    pub review_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 /// What a course's owner says of it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Listing {
     pub title: String,
     pub summary: String,
@@ -86,6 +79,25 @@ macro_rules! package_columns {
     () => {
         "id, sha256, scorm_version, title, launch, sco_count, file_count, unpacked_bytes, zip_bytes, inspection, created_at"
     };
+}
+
+/// Binds a listing's ten fields, in their order in [`Listing`], to the next ten
+/// parameters of `$query`.
+macro_rules! bind_listing {
+    ($query:expr, $listing:expr) => {{
+        let l: &Listing = $listing;
+        $query
+            .bind(&l.title)
+            .bind(&l.summary)
+            .bind(&l.topics)
+            .bind(&l.audience)
+            .bind(l.duration_minutes)
+            .bind(&l.language)
+            .bind(&l.accessibility_notes)
+            .bind(l.price_pence)
+            .bind(l.licence_months)
+            .bind(&l.review_by)
+    }};
 }
 
 macro_rules! course_columns {
@@ -194,23 +206,14 @@ impl Store {
         let at = now();
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let course: Course = sqlx::query_as(concat!(
-                "INSERT INTO courses (org_id, external_id, title, summary, topics, audience, duration_minutes, language, accessibility_notes, price_pence, licence_months, review_by, created_at, updated_at)
+            let insert = sqlx::query_as(concat!(
+                "INSERT INTO courses (title, summary, topics, audience, duration_minutes, language, accessibility_notes, price_pence, licence_months, review_by, org_id, external_id, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ",
                 course_columns!()
-            ))
+            ));
+            let course: Course = bind_listing!(insert, listing)
             .bind(org_id)
             .bind(external_id)
-            .bind(&listing.title)
-            .bind(&listing.summary)
-            .bind(&listing.topics)
-            .bind(&listing.audience)
-            .bind(listing.duration_minutes)
-            .bind(&listing.language)
-            .bind(&listing.accessibility_notes)
-            .bind(listing.price_pence)
-            .bind(listing.licence_months)
-            .bind(&listing.review_by)
             .bind(at)
             .fetch_one(&mut *tx)
             .await
@@ -385,21 +388,11 @@ impl Store {
         listing: &Listing,
         listed: bool,
     ) -> Result<(), StoreError> {
-        let changed = on_pool!(self, p => sqlx::query(
+        let changed = on_pool!(self, p => bind_listing!(sqlx::query(
             "UPDATE courses SET title = $1, summary = $2, topics = $3, audience = $4, duration_minutes = $5, language = $6,
              accessibility_notes = $7, price_pence = $8, licence_months = $9, review_by = $10, visibility = $11, updated_at = $12
              WHERE org_id = $13 AND id = $14"
-        )
-        .bind(&listing.title)
-        .bind(&listing.summary)
-        .bind(&listing.topics)
-        .bind(&listing.audience)
-        .bind(listing.duration_minutes)
-        .bind(&listing.language)
-        .bind(&listing.accessibility_notes)
-        .bind(listing.price_pence)
-        .bind(listing.licence_months)
-        .bind(&listing.review_by)
+        ), listing)
         .bind(if listed { "listed" } else { "private" })
         .bind(now())
         .bind(org_id)

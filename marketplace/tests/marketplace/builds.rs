@@ -112,7 +112,7 @@ async fn a_sample_course_uploaded_as_sources_becomes_a_playable_listing() {
     // there to be played.
     let org = app.org(TRUST).await;
     let course = app.store.course(org.id, course_id).await.unwrap().unwrap();
-    assert_eq!(course.title, "Fire safety awareness");
+    assert_eq!(course.listing.title, "Fire safety awareness");
     let versions = app.store.versions(org.id, course_id).await.unwrap();
     assert_eq!(versions.len(), 1);
     assert!(

@@ -855,8 +855,8 @@ async fn a_500_course_catalogue_with_10_bad_rows_goes_in_once() {
         .await
         .unwrap();
     assert!(total >= 1);
-    assert_eq!(found[0].title, "Course 0042");
-    assert_eq!(found[0].price_pence, 1000);
+    assert_eq!(found[0].listing.title, "Course 0042");
+    assert_eq!(found[0].listing.price_pence, 1000);
     // The same upload again: nothing new.
     let again = post_catalogue(&mut c, &token, zip).await;
     assert_eq!(
@@ -955,9 +955,9 @@ async fn a_catalogue_without_its_list_is_refused_with_a_reason() {
         .unwrap();
     assert_eq!(
         (
-            course.price_pence,
-            course.duration_minutes,
-            course.topics.as_str()
+            course.listing.price_pence,
+            course.listing.duration_minutes,
+            course.listing.topics.as_str()
         ),
         (250, Some(15), "consent, law")
     );

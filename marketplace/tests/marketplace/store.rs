@@ -506,11 +506,11 @@ async fn packages_are_kept_once_and_courses_have_versions_in_their_organisation(
             .unwrap();
         let again = s.course(leeds.id, course.id).await.unwrap().unwrap();
         assert_eq!(
-            (again.price_pence, again.visibility.as_str()),
+            (again.listing.price_pence, again.visibility.as_str()),
             (1250, "listed"),
             "{b}"
         );
-        assert_eq!(again.duration_minutes, Some(30));
+        assert_eq!(again.listing.duration_minutes, Some(30));
         assert_eq!(s.course(york.id, course.id).await.unwrap(), None);
         assert!(matches!(
             s.update_listing(york.id, course.id, &priced, true).await,

@@ -158,15 +158,12 @@ fn parse_rows(name: &str, bytes: &[u8]) -> Result<Vec<(usize, Row)>, BulkError> 
 /// A row's listing, or what is wrong with it.
 fn listing_of(row: &Row) -> Result<Listing, String> {
     let number = |what: &str, s: &str, max: i32| -> Result<Option<i32>, String> {
-        match s.trim() {
-            "" => Ok(None),
-            t => t
-                .parse::<i32>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .map(Some)
-                .ok_or_else(|| format!("{what} must be a whole number from 1 to {max}, not {t:?}")),
-        }
+        super::optional_count(s, max).map_err(|()| {
+            format!(
+                "{what} must be a whole number from 1 to {max}, not {:?}",
+                s.trim()
+            )
+        })
     };
     if row.course_id.trim().is_empty() {
         return Err("course_id is empty: give each course your own id for it".into());

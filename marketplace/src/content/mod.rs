@@ -611,6 +611,20 @@ impl From<&Course> for ListingForm {
     }
 }
 
+/// A count as typed into a listing (minutes, months): empty for none, else a whole
+/// number from 1 to `max`.
+fn optional_count(text: &str, max: i32) -> Result<Option<i32>, ()> {
+    match text.trim() {
+        "" => Ok(None),
+        t => t
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .map(Some)
+            .ok_or(()),
+    }
+}
+
 fn validate_listing(f: &ListingForm) -> Result<(Listing, bool), Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut error = |field: &'static str, message: &str| {
@@ -626,25 +640,14 @@ fn validate_listing(f: &ListingForm) -> Result<(Listing, bool), Vec<FieldError>>
     if f.summary.chars().count() > 2000 {
         error("summary", "Keep the summary to 2,000 characters");
     }
-    let number = |s: &str, max: i32| -> Result<Option<i32>, ()> {
-        match s.trim() {
-            "" => Ok(None),
-            t => t
-                .parse::<i32>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .map(Some)
-                .ok_or(()),
-        }
-    };
-    let duration = number(&f.duration, 10_000).unwrap_or_else(|()| {
+    let duration = optional_count(&f.duration, 10_000).unwrap_or_else(|()| {
         error(
             "duration",
             "Enter the duration in whole minutes, such as 45",
         );
         None
     });
-    let licence_months = number(&f.licence_months, 120).unwrap_or_else(|()| {
+    let licence_months = optional_count(&f.licence_months, 120).unwrap_or_else(|()| {
         error(
             "licence_months",
             "Enter the licence period in whole months, from 1 to 120",

@@ -56,6 +56,17 @@ async fn post_package(c: &mut Client, token: &str, query: &str, zip: Vec<u8>) ->
     .await
 }
 
+/// No temporary upload is left in the data folder.
+fn assert_no_uploads_left(app: &TestApp) {
+    let uploads = app.state.settings.data_dir.join("uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0),
+        0,
+        "uploads left in {}",
+        uploads.display()
+    );
+}
+
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     sha2::Sha256::digest(bytes)
@@ -183,11 +194,7 @@ async fn every_conformance_package_is_accepted_or_refused_as_the_inspector_decid
         "a golf package of assets alone is accepted"
     );
     // No temporary upload is left behind.
-    let uploads = app.state.settings.data_dir.join("uploads");
-    assert_eq!(
-        std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0),
-        0
-    );
+    assert_no_uploads_left(&app);
 }
 
 #[tokio::test]
@@ -332,11 +339,7 @@ async fn an_upload_over_the_limit_is_refused_and_leaves_nothing() {
     let r = post_package(&mut c, &token, "", zip.clone()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     nothing_kept(&app, &sha256(&zip)).await;
-    let uploads = app.state.settings.data_dir.join("uploads");
-    assert_eq!(
-        std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0),
-        0
-    );
+    assert_no_uploads_left(&app);
 }
 
 /// An import killed half-way (its files stored, its deadline passed, no package row)

@@ -32,22 +32,29 @@ async fn content_get(app: &TestApp, path: &str, etag: Option<&str>) -> Resp {
     }
 }
 
+/// Imports `zip` as a new course of the vendor, uploaded by its publisher: the course,
+/// and the package's hash.
+async fn import_for_vendor(app: &TestApp, zip: &[u8]) -> (marketplace::store::Course, String) {
+    let org = app.org("clearpath-learning").await;
+    let publisher = app.store.user_by_email(PUBLISHER.0).await.unwrap().unwrap();
+    let received = marketplace::content::import::receive_blocking(
+        &mut &zip[..],
+        &app.state.settings.data_dir.join("uploads"),
+    )
+    .unwrap();
+    let (report, placed) =
+        marketplace::content::accept_upload(&app.state, &org, Some(publisher.id), None, &received)
+            .await
+            .unwrap();
+    let placed = placed.unwrap_or_else(|| panic!("refused: {report:?}"));
+    (placed.course, report.package.unwrap().package.sha256)
+}
+
 /// Imports the demo's small package as a course of the vendor; publishes it (listed)
 /// when asked. Returns the course's id.
 async fn vendor_course(app: &TestApp, title: &str, publish: bool) -> i64 {
     let org = app.org("clearpath-learning").await;
-    let publisher = app.store.user_by_email(PUBLISHER.0).await.unwrap().unwrap();
-    let zip = marketplace::demo::package(title, true);
-    let received = marketplace::content::import::receive_blocking(
-        &mut zip.as_slice(),
-        &app.state.settings.data_dir.join("uploads"),
-    )
-    .unwrap();
-    let (_, placed) =
-        marketplace::content::accept_upload(&app.state, &org, Some(publisher.id), None, &received)
-            .await
-            .unwrap();
-    let course = placed.unwrap().course;
+    let (course, _) = import_for_vendor(app, &marketplace::demo::package(title, true)).await;
     if publish {
         let listing = marketplace::store::Listing {
             title: title.into(),
@@ -224,19 +231,8 @@ async fn a_package_of_several_parts_is_previewed_part_by_part() {
         ("part two.html".to_string(), b"<p>Second</p>".to_vec()),
     ]);
     let zip = packager::archive::write_zip(&files).unwrap();
-    let org = app.org("clearpath-learning").await;
-    let received = marketplace::content::import::receive_blocking(
-        &mut zip.as_slice(),
-        &app.state.settings.data_dir.join("uploads"),
-    )
-    .unwrap();
-    let (report, placed) =
-        marketplace::content::accept_upload(&app.state, &org, None, None, &received)
-            .await
-            .unwrap();
-    let placed = placed.unwrap_or_else(|| panic!("{report:?}"));
-    let sha = &report.package.as_ref().unwrap().package.sha256;
-    let link = marketplace::delivery::preview_link(&app.state, placed.course.id, sha)
+    let (course, sha) = import_for_vendor(&app, &zip).await;
+    let link = marketplace::delivery::preview_link(&app.state, course.id, &sha)
         .await
         .unwrap();
     let player = content_path(&link, &app.state.settings.content_base());

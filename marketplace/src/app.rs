@@ -31,6 +31,8 @@ fn page_routes() -> Routes {
     crate::orgs::routes(&mut r);
     crate::content::routes(&mut r);
     crate::catalogue::routes(&mut r);
+    crate::player::routes(&mut r);
+    crate::tracking::manager::routes(&mut r);
     crate::accounts::routes(&mut r);
     crate::api::routes(&mut r);
     r
@@ -186,6 +188,11 @@ async fn janitor(state: AppState) {
         }
         if let Err(e) = state.store.delete_expired_grants(crate::store::now()).await {
             tracing::warn!(error = %e, "could not forget expired content grants");
+        }
+        let now = crate::store::now();
+        let log_before = now - i64::from(state.settings.commit_log_days) * 86_400;
+        if let Err(e) = state.store.prune_tracking(now, log_before).await {
+            tracing::warn!(error = %e, "could not prune player tokens and the commit log");
         }
         match crate::content::import::clean_up(&state.store, &state.files).await {
             Ok(0) => {}

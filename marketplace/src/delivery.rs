@@ -26,12 +26,16 @@ use crate::store::{ContentGrant, now};
 /// The purpose of a preview's grant.
 pub const PREVIEW: &str = "preview";
 
+/// The largest commit the player sends: 2004's 64,000 characters of suspend data
+/// (up to four bytes each in UTF-8), with interactions and the rest.
+const COMMIT_LIMIT: usize = 1024 * 1024;
+
 /// The no-op SCORM API of previews.
 const PREVIEW_JS: &str = include_str!("../static/preview.js");
 
 /// The content origin's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/static/preview.js",
@@ -47,7 +51,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/preview/{token}/", get(preview_player))
         .route("/preview/{token}/files/{*path}", get(preview_file))
-        .fallback(|| async { not_found() })
+        .fallback(|| async { not_found() });
+    crate::player::content_routes(router)
+        .layer(axum::extract::DefaultBodyLimit::max(COMMIT_LIMIT))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -76,6 +82,49 @@ fn not_found() -> Response {
         "Not found: this preview may have expired. Open it again from the course's page.",
     )
         .into_response()
+}
+
+/// A part of a package a learner can open: a SCO (with its item's identifier), or when
+/// the package has none, an asset its items launch.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub item: String,
+    pub title: String,
+    /// The address to open, relative to the package's root, as the inspector encoded it.
+    pub launch: String,
+}
+
+/// The parts of `package` in its order: its SCOs, or when it has none, the assets its
+/// items launch, or else its launch file.
+pub fn package_parts(package: &crate::store::NewPackage) -> Vec<Part> {
+    let inspection: serde_json::Value =
+        serde_json::from_str(&package.inspection).unwrap_or_default();
+    let launchable = |list: &serde_json::Value| -> Vec<Part> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["launchable"] == true)
+            .filter_map(|p| {
+                Some(Part {
+                    item: p["item"].as_str().unwrap_or_default().to_string(),
+                    title: p["title"].as_str()?.to_string(),
+                    launch: p["launch"].as_str()?.to_string(),
+                })
+            })
+            .collect()
+    };
+    let mut parts = launchable(&inspection["scos"]);
+    if parts.is_empty() {
+        parts = launchable(&inspection["assets"]);
+    }
+    if parts.is_empty() {
+        parts.push(Part {
+            item: String::new(),
+            title: package.title.clone(),
+            launch: package.launch.clone(),
+        });
+    }
+    parts
 }
 
 /// The live grant of `token`, when it is one for `purpose`.
@@ -115,42 +164,18 @@ async fn preview_player(
         }
     };
     let title = package.package.title.clone();
-    // The parts a learner can open, in the package's order: its SCOs, or when it has
-    // none, the assets its items launch. The inspector wrote their addresses already
-    // percent-encoded, relative to the package's root, with their queries.
-    let inspection: serde_json::Value =
-        serde_json::from_str(&package.package.inspection).unwrap_or_default();
-    let launchable = |list: &serde_json::Value| -> Vec<(String, String)> {
-        list.as_array()
-            .into_iter()
-            .flatten()
-            .filter(|p| p["launchable"] == true)
-            .filter_map(|p| {
-                Some((
-                    p["title"].as_str()?.to_string(),
-                    p["launch"].as_str()?.to_string(),
-                ))
-            })
-            .collect()
-    };
-    let mut parts = launchable(&inspection["scos"]);
-    if parts.is_empty() {
-        parts = launchable(&inspection["assets"]);
-    }
-    if parts.is_empty() {
-        parts.push((title.clone(), package.package.launch.clone()));
-    }
+    let parts = package_parts(&package.package);
     // A part that is not a number, or not there, plays the first.
     let current = part
         .ok()
         .and_then(|Query(q)| q.part)
         .unwrap_or(1)
         .clamp(1, parts.len());
-    let launch = parts[current - 1].1.clone();
+    let launch = parts[current - 1].launch.clone();
     let parts: Vec<serde_json::Value> = parts
         .iter()
         .enumerate()
-        .map(|(i, (title, _))| serde_json::json!({ "number": i + 1, "title": title }))
+        .map(|(i, p)| serde_json::json!({ "number": i + 1, "title": p.title }))
         .collect();
     let ctx = serde_json::json!({
         "title": title,
@@ -190,7 +215,18 @@ async fn preview_file(
         Ok(g) => g,
         Err(r) => return r,
     };
-    let etag = format!("\"{}\"", &grant.sha256[..grant.sha256.len().min(32)]);
+    serve_file(&state, &grant.sha256, &path, &headers).await
+}
+
+/// One file of package `sha256`, streamed, with its type and an ETag (a package's files
+/// never change: its hash names them).
+pub(crate) async fn serve_file(
+    state: &AppState,
+    sha256: &str,
+    path: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let etag = format!("\"{}\"", &sha256[..sha256.len().min(32)]);
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -203,13 +239,10 @@ async fn preview_file(
         )
             .into_response();
     }
-    let key = format!(
-        "{}/{path}",
-        crate::content::import::content_folder(&grant.sha256)
-    );
+    let key = format!("{}/{path}", crate::content::import::content_folder(sha256));
     match state.files.get_stream(&key).await {
         Ok(Some((size, stream))) => {
-            let kind = mime_guess::from_path(&path).first_or_octet_stream();
+            let kind = mime_guess::from_path(path).first_or_octet_stream();
             (
                 [
                     (header::CONTENT_TYPE, kind.essence_str().to_string()),

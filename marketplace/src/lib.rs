@@ -15,7 +15,10 @@
 //! - [`content`]: courses and versions; package uploads, imports, Markdown course builds
 //!   and vendors' whole catalogues. [`catalogue`]: the national catalogue and search.
 //! - [`delivery`]: the content origin, where packages' files are served apart from the
-//!   portal (untracked previews now).
+//!   portal, and untracked previews.
+//! - [`player`]: enrolling, "My learning", launching, and the player on the content
+//!   origin with its SCORM API and commits. [`tracking`]: each commit checked again and
+//!   stored, attempts, roll-ups and the training manager's view.
 //! - [`money`]: prices in whole pence, shown and read as pounds and pence.
 //! - [`files`]: the file storage (a local folder, or object storage).
 //! - [`app`]: the router and serving it with graceful shutdown.
@@ -35,8 +38,10 @@ pub mod model;
 pub mod money;
 pub mod ops;
 pub mod orgs;
+pub mod player;
 pub mod secrets;
 pub mod settings;
 pub mod state;
 pub mod store;
+pub mod tracking;
 pub mod web;

@@ -102,6 +102,11 @@ pub struct Settings {
     pub content_port: u16,
     /// How long a preview's access to a package's files lasts, in minutes.
     pub preview_minutes: u32,
+    /// How long a launch of the player may go on saving progress, in hours.
+    pub player_hours: u32,
+    /// How long every commit is kept as received, in days (each attempt's current state
+    /// is kept for good).
+    pub commit_log_days: u32,
     /// S3-compatible object storage instead of the local folder: `s3://bucket` or
     /// `s3://bucket/prefix`. Where it is and the keys to it; what is left empty comes
     /// from the usual `AWS_*` environment variables. The secret is never printed.
@@ -144,6 +149,8 @@ impl Default for Settings {
             content_url: String::new(),
             content_port: 8081,
             preview_minutes: 120,
+            player_hours: 12,
+            commit_log_days: 90,
             storage_url: String::new(),
             s3_endpoint: String::new(),
             s3_region: String::new(),
@@ -248,6 +255,8 @@ impl Settings {
             "content_url" => self.content_url = value.to_string(),
             "content_port" => self.content_port = parse(value)?,
             "preview_minutes" => self.preview_minutes = parse(value)?,
+            "player_hours" => self.player_hours = parse(value)?,
+            "commit_log_days" => self.commit_log_days = parse(value)?,
             "storage_url" => self.storage_url = value.to_string(),
             "s3_endpoint" => self.s3_endpoint = value.to_string(),
             "s3_region" => self.s3_region = value.to_string(),

@@ -132,7 +132,7 @@ pub fn review_overdue(review_by: Option<&str>) -> bool {
 }
 
 /// Today's date as review-by dates are compared with it (`2026-12-07`).
-fn today() -> String {
+pub fn today() -> String {
     let d = time::OffsetDateTime::now_utc().date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
@@ -223,7 +223,14 @@ async fn course(
         &entry.listing.title,
         &viewer,
         None,
-        serde_json::json!({ "course": entry_view(&entry), "versions": versions }),
+        serde_json::json!({
+            "course": entry_view(&entry),
+            "versions": versions,
+            "self_enrol": crate::player::self_enrol_orgs(&state, &viewer, entry.id).await?
+                .into_iter().map(|(slug, name)| serde_json::json!({ "slug": slug, "name": name })).collect::<Vec<_>>(),
+            "manage": crate::player::manager_orgs(&state, &viewer, entry.id).await?
+                .into_iter().map(|(slug, name)| serde_json::json!({ "slug": slug, "name": name })).collect::<Vec<_>>(),
+        }),
     )
 }
 

@@ -512,7 +512,26 @@ async fn course_view(
         .and_then(|p| serde_json::from_str::<serde_json::Value>(&p.package.inspection).ok())
         .map(|i| i["findings"].clone())
         .unwrap_or_default();
-    let form = form.map_or_else(|| ListingForm::from(course), |f| f.clone());
+    let mut form = form.map_or_else(|| ListingForm::from(course), |f| f.clone());
+    if form.launch_in.is_empty() {
+        form.launch_in = state.store.launch_in(course.id).await?;
+    }
+    // Who is on which version: this organisation's learners, and other organisations'
+    // as counts (their people are theirs to see).
+    let counts = state.store.version_counts(course.id).await?;
+    let versions: Vec<serde_json::Value> = versions
+        .iter()
+        .map(|v| {
+            let mut j = serde_json::json!(v);
+            let on: Vec<serde_json::Value> = counts
+                .iter()
+                .filter(|c| c.version_number == v.number)
+                .map(|c| serde_json::json!({ "org": c.org_name, "own": c.org_id == org.id, "learners": c.learners }))
+                .collect();
+            j["learners"] = on.into();
+            j
+        })
+        .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -583,6 +602,9 @@ struct ListingForm {
     /// `private` or `listed`.
     #[serde(default)]
     visibility: String,
+    /// `frame` (in the player) or `window` (a window of its own).
+    #[serde(default)]
+    launch_in: String,
     /// `publish` publishes the newest version too.
     #[serde(default, skip_serializing)]
     action: String,
@@ -730,6 +752,12 @@ async fn save_course(
         .store
         .update_listing(org.id, course.id, &listing, listed)
         .await?;
+    if matches!(form.launch_in.as_str(), "frame" | "window") {
+        state
+            .store
+            .set_launch_in(org.id, course.id, &form.launch_in)
+            .await?;
+    }
     let mut what = format!("listing of {}", listing.title);
     if form.action == "publish"
         && let Some(newest) = state.store.versions(org.id, course.id).await?.first()

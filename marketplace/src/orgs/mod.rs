@@ -143,15 +143,16 @@ async fn org_home(
     Path(slug): Path<String>,
 ) -> web::Result<Response> {
     let org = org(&state, &slug).await?;
-    let (roles, is_admin, is_publisher) = match &viewer.user {
+    let (roles, is_admin, is_publisher, is_manager) = match &viewer.user {
         Some(me) => {
             let roles = state.store.roles(org.id, me.user.id).await?;
             let platform = state.store.is_platform_admin(me.user.id).await?;
             let admin = roles.contains(&Role::OrgAdmin) || platform;
             let publisher = roles.iter().any(|r| r.manages_courses()) || platform;
-            (roles, admin, publisher)
+            let manager = admin || roles.contains(&Role::TrainingManager);
+            (roles, admin, publisher, manager)
         }
-        None => (Vec::new(), false, false),
+        None => (Vec::new(), false, false, false),
     };
     let labels: Vec<&str> = roles.iter().map(|r| r.label()).collect();
     templates().page(
@@ -159,7 +160,7 @@ async fn org_home(
         &org.name,
         &viewer,
         Some(&org),
-        serde_json::json!({ "kind_label": org.kind.label(), "roles": labels, "is_admin": is_admin, "is_publisher": is_publisher }),
+        serde_json::json!({ "kind_label": org.kind.label(), "roles": labels, "is_admin": is_admin, "is_publisher": is_publisher, "is_manager": is_manager }),
     )
 }
 
@@ -626,7 +627,7 @@ fn check_department(
 }
 
 /// Whether department `id` is `ancestor` or inside it, however deep.
-fn within(all: &[crate::store::Department], id: i64, ancestor: i64) -> bool {
+pub fn within(all: &[crate::store::Department], id: i64, ancestor: i64) -> bool {
     let mut at = Some(id);
     // Bounded: stored data with a cycle must not loop for ever.
     for _ in 0..=all.len() {

@@ -116,6 +116,19 @@ impl Store {
             .await?))
     }
 
+    /// The package of course version `version_id`.
+    pub async fn version_package(
+        &self,
+        version_id: i64,
+    ) -> Result<Option<PackageRecord>, StoreError> {
+        Ok(on_pool!(self, p => sqlx::query_as(concat!(
+            "SELECT ", package_columns!(), " FROM packages WHERE id = (SELECT package_id FROM course_versions WHERE id = $1)"
+        ))
+            .bind(version_id)
+            .fetch_optional(p)
+            .await?))
+    }
+
     /// Claims the import of the package `sha256` until `deadline` (Unix seconds):
     /// `false` when another import of it is under way.
     pub async fn begin_import(&self, sha256: &str, deadline: i64) -> Result<bool, StoreError> {

@@ -13,6 +13,7 @@ mod content;
 mod grants;
 mod links;
 mod orgs;
+mod tracking;
 
 use std::path::Path;
 use std::time::Duration;
@@ -29,6 +30,10 @@ pub use content::{Course, Listing, NewPackage, PackageRecord, Version};
 pub use grants::ContentGrant;
 pub use links::Invitation;
 pub use orgs::{AuditEntry, Department, MemberRecord, StaffDetails};
+pub use tracking::{
+    Attempt, CommitWrite, Enrolment, EnrolmentRow, InteractionRow, ObjectiveRow, Rollup, SOURCES,
+    Stored, VersionCount,
+};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

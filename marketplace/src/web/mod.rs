@@ -64,6 +64,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff.html", include_str!("../../templates/staff.html")),
     ("courses.html", include_str!("../../templates/courses.html")),
     ("preview.html", include_str!("../../templates/preview.html")),
+    ("player.html", include_str!("../../templates/player.html")),
+    (
+        "learning.html",
+        include_str!("../../templates/learning.html"),
+    ),
+    (
+        "training.html",
+        include_str!("../../templates/training.html"),
+    ),
+    (
+        "training_course.html",
+        include_str!("../../templates/training_course.html"),
+    ),
     (
         "course_build.html",
         include_str!("../../templates/course_build.html"),

@@ -16,7 +16,7 @@ fn workspace_root() -> &'static Path {
         .expect("workspace")
 }
 
-fn missing() -> Option<String> {
+pub fn missing() -> Option<String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if Command::new("node").arg("--version").output().is_err() {
         return Some("node is not installed".into());

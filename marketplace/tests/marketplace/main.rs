@@ -11,6 +11,8 @@ mod delivery;
 mod http;
 mod logo;
 mod mail;
+mod player;
+mod runtime;
 mod s3;
 mod staff;
 mod store;

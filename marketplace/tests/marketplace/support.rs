@@ -165,6 +165,15 @@ impl TestApp {
         }
     }
 
+    /// On `db`, with the demo's organisations and people.
+    pub async fn demo_on(db: TestDb) -> Self {
+        let app = Self::on(db).await;
+        marketplace::ops::demo_data(&app.store, &app.state.settings)
+            .await
+            .unwrap();
+        app
+    }
+
     /// On SQLite, with the demo's organisations and people.
     pub async fn demo() -> Self {
         let app = Self::on(sqlite_db()).await;
@@ -217,13 +226,19 @@ impl TestApp {
             .create_build(org.id, member, None, "scorm2004", "swept.zip", 1)
             .await
             .unwrap();
+        let (enrolment, _) = self
+            .store
+            .enrol(org.id, member, course, "assigned", None, None)
+            .await
+            .unwrap();
         let filled = route
             .replace("{slug}", slug)
             .replace("{user_id}", &member.to_string())
             .replace("{department_id}", &department.to_string())
             .replace("{token}", "not-a-real-token")
             .replace("{course_id}", &course.to_string())
-            .replace("{build_id}", &build.to_string());
+            .replace("{build_id}", &build.to_string())
+            .replace("{enrolment_id}", &enrolment.to_string());
         assert!(!filled.contains('{'), "fill the placeholder of {route}");
         filled
     }

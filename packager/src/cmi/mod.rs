@@ -5,12 +5,19 @@
 //! content sends.
 //!
 //! Policies where the specifications leave a choice (see the conformance checklist):
-//! values longer than the smallest permitted maximum are stored whole, never truncated;
-//! 1.2 calls after `LMSFinish` fail with 301.
+//! values longer than the smallest permitted maximum are stored whole, never truncated,
+//! except `suspend_data`, which over the version's limit (1.2: 4096 characters, 2004:
+//! 64000) is refused with a type error (1.2: 405, 2004: 406) so that no system cuts it
+//! later; 1.2 calls after `LMSFinish` fail with 301.
+//!
+//! [`tables`] gives the same data models as JSON, for the player's API in the browser.
 
 mod errors;
 pub mod model;
+mod tables;
 pub mod types;
+
+pub use tables::tables;
 
 pub use errors::{ErrorCode, Scorm12Error, Scorm2004Error};
 
@@ -616,6 +623,74 @@ impl Runtime {
         self.values.insert("cmi.core.lesson_status".into(), status);
     }
 
+    /// What a report needs of this session: statuses as the LMS evaluates them, the
+    /// score, time spent (total time with this session's) and the bookmark.
+    pub fn outcome(&self) -> Outcome {
+        let get = |k: &str| self.values.get(k).map(String::as_str);
+        let num = |k: &str| {
+            get(k)
+                .filter(|v| types::is_real(v))
+                .and_then(|v| v.parse::<f64>().ok())
+        };
+        if self.is12() {
+            let status = get("cmi.core.lesson_status").unwrap_or("not attempted");
+            let completion = match status {
+                "passed" | "completed" | "failed" => "completed",
+                "incomplete" | "browsed" => "incomplete",
+                _ => "not attempted",
+            };
+            let success = match status {
+                "passed" => "passed",
+                "failed" => "failed",
+                _ => "unknown",
+            };
+            let score = num("cmi.core.score.raw").map(|raw| {
+                match (num("cmi.core.score.min"), num("cmi.core.score.max")) {
+                    (min, Some(max)) if max > min.unwrap_or(0.0) => {
+                        (raw - min.unwrap_or(0.0)) / (max - min.unwrap_or(0.0))
+                    }
+                    _ => raw / 100.0,
+                }
+            });
+            let seconds = get("cmi.core.total_time")
+                .and_then(types::timespan_seconds)
+                .unwrap_or(0.0)
+                + get("cmi.core.session_time")
+                    .and_then(types::timespan_seconds)
+                    .unwrap_or(0.0);
+            return Outcome {
+                completion: completion.into(),
+                success: success.into(),
+                score,
+                seconds,
+                location: get("cmi.core.lesson_location").unwrap_or("").into(),
+            };
+        }
+        let score = num("cmi.score.scaled").or_else(|| {
+            let raw = num("cmi.score.raw")?;
+            let min = num("cmi.score.min").unwrap_or(0.0);
+            let max = num("cmi.score.max")?;
+            (max > min).then(|| (raw - min) / (max - min))
+        });
+        Outcome {
+            completion: self.completion_status(),
+            success: self.success_status(),
+            score,
+            seconds: get("cmi.total_time")
+                .and_then(types::duration_seconds)
+                .unwrap_or(0.0)
+                + get("cmi.session_time")
+                    .and_then(types::duration_seconds)
+                    .unwrap_or(0.0),
+            location: get("cmi.location").unwrap_or("").into(),
+        }
+    }
+
+    /// Whether the SCO has set `element` in this session.
+    pub fn set_by_sco(&self, element: &str) -> bool {
+        self.set_by_sco.contains(element)
+    }
+
     /// The state the next launch of this SCO starts from: resumed after a suspend, a new
     /// attempt otherwise (2004); in 1.2 data and total time always carry over.
     pub fn next_session(&self) -> Runtime {
@@ -696,6 +771,21 @@ impl Runtime {
         }
         next
     }
+}
+
+/// A session's result as reports show it (see [`Runtime::outcome`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Outcome {
+    /// `completed`, `incomplete`, `not attempted` or `unknown`.
+    pub completion: String,
+    /// `passed`, `failed` or `unknown`.
+    pub success: String,
+    /// The score from 0 to 1 (2004's scaled score, or raw against min and max).
+    pub score: Option<f64>,
+    /// Total time, with this session's.
+    pub seconds: f64,
+    /// The SCO's bookmark.
+    pub location: String,
 }
 
 /// 2004 localized strings may start with `{lang=xx}`; a malformed tag is a type error.

@@ -281,7 +281,7 @@ pub static SCORM_2004: Model = Model {
             Type::Vocabulary(SUCCESS_2004),
             Some("unknown"),
         ),
-        el("cmi.suspend_data", RW, Type::Text(64000), None),
+        el("cmi.suspend_data", RW, Type::Limited(64000), None),
         el(
             "cmi.time_limit_action",
             RO,
@@ -386,7 +386,7 @@ pub static SCORM_12: Model = Model {
             Some(""),
         ),
         el("cmi.core.session_time", WO, Type::Timespan, None),
-        el("cmi.suspend_data", RW, Type::Text(4096), Some("")),
+        el("cmi.suspend_data", RW, Type::Limited(4096), Some("")),
         el("cmi.launch_data", RO, Type::Text(4096), Some("")),
         el("cmi.comments", RW, Type::Text(4096), Some("")),
         el("cmi.comments_from_lms", RO, Type::Text(4096), Some("")),

@@ -5,6 +5,9 @@
 pub enum Type {
     /// Any text up to this many characters (2004 characterstring, 1.2 CMIString).
     Text(usize),
+    /// Text whose length is enforced: `suspend_data`, where a value over the version's
+    /// limit is refused rather than stored and then cut by some other system.
+    Limited(usize),
     /// 2004 localized_string_type: an optional `{lang=..}` prefix, then text.
     Localized(usize),
     /// 2004 long_identifier_type (URI-like, no spaces) / 1.2 CMIIdentifier.
@@ -54,6 +57,13 @@ pub fn is_real(s: &str) -> bool {
 pub fn check(ty: Type, v: &str) -> Result<(), Invalid> {
     match ty {
         Type::Text(_) | Type::Localized(_) => Ok(()),
+        Type::Limited(max) => {
+            if v.chars().count() > max {
+                Err(Invalid::Type)
+            } else {
+                Ok(())
+            }
+        }
         Type::Identifier(max) => {
             if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_whitespace) {
                 Err(Invalid::Type)

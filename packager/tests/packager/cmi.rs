@@ -800,3 +800,82 @@ fn error_codes_are_typed_with_stable_numbers_per_version() {
     assert_eq!(Scorm12Error::ALL.len(), 11);
     assert_eq!(Scorm2004Error::ALL.len(), 26);
 }
+
+/// `suspend_data` over the version's limit is refused, never stored to be cut later.
+#[test]
+fn suspend_data_over_the_limit_is_refused_with_the_versions_error() {
+    for (version, limit, code) in [
+        (Version::Scorm12, 4096, "405"),
+        (Version::Scorm2004, 64000, "406"),
+    ] {
+        let mut rt = Runtime::new(version);
+        assert!(rt.initialize(""));
+        assert!(rt.set_value("cmi.suspend_data", &"x".repeat(limit)));
+        assert_eq!(rt.get_value("cmi.suspend_data").len(), limit);
+        // Characters, not bytes: 4096 emoji fit in 1.2.
+        assert!(rt.set_value("cmi.suspend_data", &"😀".repeat(limit)));
+        assert!(!rt.set_value("cmi.suspend_data", &"x".repeat(limit + 1)));
+        assert_eq!(rt.last_error(), code);
+        assert_eq!(
+            rt.get_value("cmi.suspend_data"),
+            "😀".repeat(limit),
+            "the stored value is unchanged"
+        );
+    }
+}
+
+/// The browser's tables are the model's: every element with its access and default.
+#[test]
+fn the_generated_tables_are_the_data_model() {
+    for (version, model) in [
+        (Version::Scorm12, &packager::cmi::model::SCORM_12),
+        (Version::Scorm2004, &packager::cmi::model::SCORM_2004),
+    ] {
+        let t = packager::cmi::tables(version);
+        let elements = t["elements"].as_object().unwrap();
+        assert_eq!(elements.len(), model.elements.len());
+        for e in model.elements {
+            let j = &elements[e.path];
+            let access = match e.access {
+                packager::cmi::model::Access::ReadOnly => "r",
+                packager::cmi::model::Access::WriteOnly => "w",
+                packager::cmi::model::Access::ReadWrite => "rw",
+            };
+            assert_eq!(j["access"], access, "{}", e.path);
+            assert_eq!(j["default"].as_str(), e.default, "{}", e.path);
+        }
+        assert_eq!(t["arrays"].as_array().unwrap().len(), model.arrays.len());
+        assert_eq!(t["errors"]["0"].as_str().map(str::is_empty), Some(false));
+    }
+}
+
+/// What reports read of a session: statuses as the LMS evaluates them, score, time.
+#[test]
+fn outcomes_for_reports() {
+    let mut rt = Runtime::new(Version::Scorm2004);
+    rt.seed("cmi.completion_threshold", "0.8");
+    rt.seed("cmi.total_time", "PT1H");
+    assert!(rt.initialize(""));
+    assert!(rt.set_value("cmi.completion_status", "completed"));
+    assert!(rt.set_value("cmi.progress_measure", "0.5"));
+    assert!(rt.set_value("cmi.score.raw", "30"));
+    assert!(rt.set_value("cmi.score.max", "40"));
+    assert!(rt.set_value("cmi.session_time", "PT30M"));
+    let o = rt.outcome();
+    assert_eq!(o.completion, "incomplete", "the threshold decides");
+    assert_eq!(o.score, Some(0.75));
+    assert_eq!(o.seconds, 5400.0);
+
+    let mut rt = Runtime::new(Version::Scorm12);
+    rt.seed("cmi.student_data.mastery_score", "80");
+    assert!(rt.initialize(""));
+    assert!(rt.set_value("cmi.core.score.raw", "85"));
+    assert_eq!(rt.outcome().completion, "not attempted");
+    assert!(rt.terminate(""));
+    let o = rt.outcome();
+    assert_eq!(
+        (o.completion.as_str(), o.success.as_str()),
+        ("completed", "passed")
+    );
+    assert_eq!(o.score, Some(0.85));
+}

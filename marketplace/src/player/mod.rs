@@ -1,0 +1,659 @@
+//! The player: enrolling, "My learning", launching, and on the content origin the player
+//! page with the SCORM API and the tracking API it commits to.
+//!
+//! A launch (from the portal, signed in) fixes the enrolment's version, then hands the
+//! learner to the content origin with a random token that covers that one enrolment and
+//! expires (`player_hours`). There the player page starts a session of one SCO: the
+//! values it begins with come from what is stored (resumed, or a new attempt, by each
+//! version's rules), and only this session may write to the attempt from now on, so a
+//! second tab takes over and the first is told. The page holds the run-time rules
+//! (`static/scorm-runtime.js`, with tables generated from `packager::cmi`) and sends the
+//! SCO's SetValue calls to `commit`, where they are checked again and stored.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::delivery::{Part, package_parts};
+use crate::secrets::{random_token, token_hash};
+use crate::state::{Access, AppState, Routes};
+use crate::store::{CatalogueQuery, CommitWrite, Enrolment, PackageRecord, Stored, now};
+use crate::tracking::{self, CommitBody, LaunchData};
+use crate::web::{self, Error, Viewer, templates};
+
+pub fn routes(r: &mut Routes) {
+    r.add("/learning", Access::SignedIn, get(my_learning));
+    r.add(
+        "/learning/{enrolment_id}/launch",
+        Access::SignedIn,
+        get(launch),
+    );
+    r.add(
+        "/catalogue/{course_id}/enrol",
+        Access::SignedIn,
+        post(self_enrol),
+    );
+}
+
+/// The run-time rules, for the player page.
+const RUNTIME_JS: &str = include_str!("../../static/scorm-runtime.js");
+/// The player page's script: the API objects, commits, status.
+const PLAYER_JS: &str = include_str!("../../static/player.js");
+
+/// The content origin's player routes.
+pub fn content_routes(router: axum::Router<AppState>) -> axum::Router<AppState> {
+    router
+        .route(
+            "/static/scorm-runtime.js",
+            get(|| async { web::script(RUNTIME_JS) }),
+        )
+        .route(
+            "/static/player.js",
+            get(|| async { web::script(PLAYER_JS) }),
+        )
+        .route("/play/{token}/", get(player_page))
+        .route("/play/{token}/files/{*path}", get(play_file))
+        .route("/play/{token}/commit", post(commit))
+}
+
+/// A course `org_id` may enrol its people on: its own, or another's free listing, with a
+/// published version.
+pub async fn enrollable(
+    state: &AppState,
+    org_id: i64,
+    course_id: i64,
+) -> web::Result<Option<crate::store::CatalogueEntry>> {
+    let query = CatalogueQuery {
+        course_id: Some(course_id),
+        viewer_orgs: vec![org_id],
+        limit: 1,
+        ..CatalogueQuery::default()
+    };
+    let entry = state.store.catalogue(&query).await?.0.into_iter().next();
+    Ok(entry.filter(|e| e.org_id == org_id || e.listing.price_pence == 0))
+}
+
+/// The newest published version of a course.
+async fn newest_published(
+    state: &AppState,
+    owner: i64,
+    course_id: i64,
+) -> web::Result<Option<crate::store::Version>> {
+    Ok(state
+        .store
+        .versions(owner, course_id)
+        .await?
+        .into_iter()
+        .filter(|v| v.published_at.is_some())
+        .max_by_key(|v| v.number))
+}
+
+/// What "My learning" shows of an enrolment.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "not-started" => "Not started",
+        "in-progress" => "In progress",
+        "completed" => "Completed",
+        "passed" => "Passed",
+        "failed" => "Failed",
+        _ => "Unknown",
+    }
+}
+
+/// A duration in seconds as people read it: "1 hour 5 minutes", "3 minutes".
+pub fn time_spent(seconds: f64) -> String {
+    let minutes = (seconds / 60.0).round() as i64;
+    let (h, m) = (minutes / 60, minutes % 60);
+    let plural = |n: i64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    match (h, m) {
+        (0, 0) if seconds > 0.0 => "Under a minute".into(),
+        (0, 0) => "None".into(),
+        (0, m) => plural(m, "minute"),
+        (h, 0) => plural(h, "hour"),
+        (h, m) => format!("{} {}", plural(h, "hour"), plural(m, "minute")),
+    }
+}
+
+/// A score from 0 to 1 as a percentage.
+pub fn percent(score: Option<f64>) -> Option<String> {
+    score.map(|s| format!("{}%", (s * 100.0).round() as i64))
+}
+
+/// `GET /learning`: the viewer's courses with status and due date, to launch and relaunch.
+async fn my_learning(State(state): State<AppState>, viewer: Viewer) -> web::Result<Response> {
+    let me = viewer.require("/learning")?;
+    let today = crate::catalogue::today();
+    let rows: Vec<serde_json::Value> = state
+        .store
+        .learning(me.user.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let e = &r.enrolment;
+            let overdue = e.due_on.as_deref().is_some_and(|d| d < today.as_str())
+                && !matches!(e.status.as_str(), "completed" | "passed");
+            json!({
+                "id": e.id,
+                "course_id": e.course_id,
+                "title": r.title,
+                "status": e.status,
+                "status_label": status_label(&e.status),
+                "due_on": e.due_on,
+                "overdue": overdue,
+                "score": percent(e.score),
+                "action": match e.status.as_str() {
+                    "not-started" => "Start",
+                    "in-progress" => "Continue",
+                    _ => "Open again",
+                },
+            })
+        })
+        .collect();
+    templates().page(
+        "learning.html",
+        "My learning",
+        &viewer,
+        None,
+        json!({ "enrolments": rows }),
+    )
+}
+
+/// `GET /learning/{enrolment_id}/launch`: fixes the version at the first launch and opens
+/// the player on the content origin.
+async fn launch(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> web::Result<Response> {
+    let me = viewer.require("/learning")?;
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    let enrolment = state
+        .store
+        .enrolment(id)
+        .await?
+        .filter(|e| e.user_id == me.user.id)
+        .ok_or(Error::NotFound)?;
+    if enrolment.version_id.is_none() {
+        let owner = course_owner(&state, enrolment.course_id).await?;
+        let Some(v) = newest_published(&state, owner, enrolment.course_id).await? else {
+            return Err(Error::Conflict(
+                "This course has no published version to play yet. Try again later, or ask your training team.".into(),
+            ));
+        };
+        state.store.pin_version(enrolment.id, v.id).await?;
+    }
+    let token = random_token();
+    let expires = now() + i64::from(state.settings.player_hours) * 3600;
+    state
+        .store
+        .create_player_session(&token_hash(&token), enrolment.id, expires)
+        .await?;
+    Ok(Redirect::to(&format!("{}/play/{token}/", state.settings.content_base())).into_response())
+}
+
+/// The organisation that owns `course_id`.
+async fn course_owner(state: &AppState, course_id: i64) -> web::Result<i64> {
+    state
+        .store
+        .course_org(course_id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+#[derive(Deserialize)]
+struct EnrolForm {
+    #[serde(default)]
+    csrf: String,
+    /// The organisation (slug) the learner enrols through, when they belong to several.
+    #[serde(default)]
+    org: String,
+}
+
+/// `POST /catalogue/{course_id}/enrol`: the viewer enrols themselves, through an
+/// organisation of theirs that allows it and may use the course.
+async fn self_enrol(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<EnrolForm>,
+) -> web::Result<Response> {
+    let me = viewer.require(&format!("/catalogue/{id}"))?;
+    web::check_csrf(&viewer, &form.csrf)?;
+    let course_id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    for m in state.store.memberships(me.user.id).await? {
+        if (!form.org.is_empty() && m.org.slug != form.org)
+            || !state.store.self_enrolment(m.org.id).await?
+        {
+            continue;
+        }
+        if enrollable(&state, m.org.id, course_id).await?.is_some() {
+            state
+                .store
+                .enrol(
+                    m.org.id,
+                    me.user.id,
+                    course_id,
+                    "self",
+                    Some(me.user.id),
+                    None,
+                )
+                .await?;
+            return Ok(Redirect::to("/learning").into_response());
+        }
+    }
+    Err(Error::Forbidden(
+        "Your organisation does not let you enrol yourself on this course. Ask your training team to enrol you.".into(),
+    ))
+}
+
+/// Organisations through which the viewer may enrol themselves on `course_id`.
+pub async fn self_enrol_orgs(
+    state: &AppState,
+    viewer: &Viewer,
+    course_id: i64,
+) -> web::Result<Vec<(String, String)>> {
+    let Some(me) = &viewer.user else {
+        return Ok(Vec::new());
+    };
+    let mut orgs = Vec::new();
+    for m in state.store.memberships(me.user.id).await? {
+        if state.store.self_enrolment(m.org.id).await?
+            && enrollable(state, m.org.id, course_id).await?.is_some()
+        {
+            orgs.push((m.org.slug.clone(), m.org.name.clone()));
+        }
+    }
+    Ok(orgs)
+}
+
+/// Organisations whose training the viewer manages that may enrol people on `course_id`.
+pub async fn manager_orgs(
+    state: &AppState,
+    viewer: &Viewer,
+    course_id: i64,
+) -> web::Result<Vec<(String, String)>> {
+    let Some(me) = &viewer.user else {
+        return Ok(Vec::new());
+    };
+    let mut orgs = Vec::new();
+    for m in state.store.memberships(me.user.id).await? {
+        let roles = state.store.roles(m.org.id, me.user.id).await?;
+        if roles.iter().any(|r| {
+            matches!(
+                r,
+                crate::model::Role::OrgAdmin | crate::model::Role::TrainingManager
+            )
+        }) && enrollable(state, m.org.id, course_id).await?.is_some()
+        {
+            orgs.push((m.org.slug.clone(), m.org.name.clone()));
+        }
+    }
+    Ok(orgs)
+}
+
+/// The content origin's answer to a token that opens nothing.
+fn gone() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CACHE_CONTROL, "no-store")],
+        "Not found: this launch has expired. Open the course again from My learning.",
+    )
+        .into_response()
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "the player could not reach storage");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        "The service is busy: try again in a moment.",
+    )
+        .into_response()
+}
+
+/// What a player token opens: the enrolment and its version's package.
+struct Play {
+    enrolment: Enrolment,
+    package: PackageRecord,
+    parts: Vec<Part>,
+}
+
+async fn play_of(state: &AppState, token: &str) -> Result<Play, Response> {
+    let id = match state.store.player_session(&token_hash(token), now()).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(gone()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let enrolment = match state.store.enrolment(id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return Err(gone()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let Some(version) = enrolment.version_id else {
+        return Err(gone());
+    };
+    let package = match state.store.version_package(version).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(gone()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let parts = package_parts(&package.package);
+    Ok(Play {
+        enrolment,
+        package,
+        parts,
+    })
+}
+
+/// The manifest's data for the item `item` (mastery score, launch data, limits).
+fn item_data(inspection: &serde_json::Value, item: &str) -> LaunchData {
+    fn find<'a>(items: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+        for it in items.as_array()? {
+            if it["identifier"] == id {
+                return Some(it);
+            }
+            if let Some(found) = find(&it["children"], id) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    let found = inspection["organizations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|o| find(&o["items"], item));
+    let Some(it) = found else {
+        return LaunchData::default();
+    };
+    let text = |k: &str| it[k].as_str().map(str::to_string);
+    LaunchData {
+        mastery_score: it["mastery_score"].as_f64(),
+        scaled_passing_score: it["scaled_passing_score"].as_f64(),
+        data_from_lms: text("data_from_lms"),
+        max_time_allowed: text("max_time_allowed"),
+        time_limit_action: text("time_limit_action"),
+        completion_threshold: text("completion_threshold"),
+        ..LaunchData::default()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ScoQuery {
+    sco: Option<usize>,
+}
+
+/// `GET /play/{token}/`: starts a session of one SCO (`?sco=N`, from 1) and plays it.
+async fn player_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    query: Result<Query<ScoQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let play = match play_of(&state, &token).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let current = query
+        .ok()
+        .and_then(|Query(q)| q.sco)
+        .unwrap_or(1)
+        .clamp(1, play.parts.len());
+    match start(&state, &play, current).await {
+        Ok(html) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'self'; img-src 'self' data:; frame-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                ),
+            ],
+            Html(html),
+        )
+            .into_response(),
+        Err(r) => r,
+    }
+}
+
+/// Starts the session and renders the player.
+async fn start(state: &AppState, play: &Play, current: usize) -> Result<String, Response> {
+    let version = tracking::api_version(&play.package.package.scorm_version);
+    let part = &play.parts[current - 1];
+    let inspection: serde_json::Value =
+        serde_json::from_str(&play.package.package.inspection).unwrap_or_default();
+    let user = match state.store.user_by_id(play.enrolment.user_id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(gone()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    let data = LaunchData {
+        learner_id: user.id.to_string(),
+        learner_name: tracking::scorm_name(&user.name),
+        ..item_data(&inspection, &part.item)
+    };
+    let launch = tracking::launch_values(version, &data);
+    let previous = match state
+        .store
+        .latest_attempt(play.enrolment.id, &part.item)
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return Err(unavailable(e)),
+    };
+    let (number, values) = match &previous {
+        Some(p) => tracking::next_start(version, p, &launch),
+        None => (1, launch),
+    };
+    let outcome = match tracking::rebuild(version, &values, &[]) {
+        Ok(rt) => rt.outcome(),
+        Err(_) => return Err(gone()),
+    };
+    let session = random_token();
+    if let Err(e) = state
+        .store
+        .start_session(
+            play.enrolment.id,
+            &part.item,
+            number,
+            &tracking::pairs_json(&values),
+            &session,
+            &outcome,
+        )
+        .await
+    {
+        return Err(unavailable(e));
+    }
+    let statuses = state
+        .store
+        .latest_attempts(play.enrolment.id)
+        .await
+        .unwrap_or_default();
+    let parts: Vec<serde_json::Value> = play
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let status = statuses
+                .iter()
+                .find(|a| a.sco == p.item)
+                .map(|a| part_status(&a.completion, &a.success))
+                .unwrap_or("Not started");
+            json!({ "number": i + 1, "title": p.title, "item": p.item, "status": status })
+        })
+        .collect();
+    let course = state
+        .store
+        .course_title(play.enrolment.course_id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| play.package.package.title.clone());
+    let tables = packager::cmi::tables(version);
+    let data = json!({
+        "tables": tables,
+        "start": values,
+        "session": session,
+        "sco": current,
+        "items": play.parts.iter().map(|p| &p.item).collect::<Vec<_>>(),
+        "back": format!("{}/learning", state.settings.portal_base()),
+        "window": state.store.launch_in(play.enrolment.course_id).await.unwrap_or_default() == "window",
+        "launch": format!("files/{}", part.launch),
+    });
+    // The data sits in a script element: no `<` may close it early.
+    let data = data.to_string().replace('<', "\\u003c");
+    let ctx = json!({
+        "title": course,
+        "part": part.title,
+        "launch": part.launch,
+        "parts": if parts.len() > 1 { parts } else { Vec::new() },
+        "current": current,
+        "previous": (current > 1).then(|| current - 1),
+        "next": (current < play.parts.len()).then(|| current + 1),
+        "back": format!("{}/learning", state.settings.portal_base()),
+        "data": data,
+        "window": state.store.launch_in(play.enrolment.course_id).await.unwrap_or_default() == "window",
+    });
+    templates().render("player.html", &ctx).map_err(|e| {
+        tracing::error!(error = ?e, "could not render the player");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })
+}
+
+/// A part's status as the table of contents shows it.
+fn part_status(completion: &str, success: &str) -> &'static str {
+    match (completion, success) {
+        (_, "passed") => "Passed",
+        (_, "failed") => "Failed",
+        ("completed", _) => "Completed",
+        ("incomplete", _) => "In progress",
+        _ => "Started",
+    }
+}
+
+/// `GET /play/{token}/files/{*path}`: a file of the enrolment's package.
+async fn play_file(
+    State(state): State<AppState>,
+    Path((token, path)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let play = match play_of(&state, &token).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    crate::delivery::serve_file(&state, &play.package.package.sha256, &path, &headers).await
+}
+
+fn answer(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// `POST /play/{token}/commit`: the SCO's SetValue calls since the last acknowledged
+/// commit, checked again with `packager::cmi` and stored in one transaction. Answers
+/// 200 once durable (or when a newer commit is stored already), 409 when another
+/// session has taken the attempt over, 422 when the rules refuse a value, nothing stored.
+/// The body is read as JSON whatever its declared type (a beacon sends `text/plain`).
+async fn commit(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
+    let play = match play_of(&state, &token).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "the commit is not UTF-8 text" }),
+        );
+    };
+    let c: CommitBody = match serde_json::from_str(text) {
+        Ok(c) => c,
+        Err(e) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                json!({ "error": format!("the commit is not what the player sends: {e}") }),
+            );
+        }
+    };
+    let Some(part) = c.sco.checked_sub(1).and_then(|i| play.parts.get(i)) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "no such part of the course" }),
+        );
+    };
+    let attempt = match state
+        .store
+        .latest_attempt(play.enrolment.id, &part.item)
+        .await
+    {
+        Ok(Some(a)) => a,
+        Ok(None) => return answer(StatusCode::CONFLICT, json!({ "error": "superseded" })),
+        Err(e) => return unavailable(e),
+    };
+    if attempt.session != c.session {
+        return answer(StatusCode::CONFLICT, json!({ "error": "superseded" }));
+    }
+    if c.seq <= attempt.seq {
+        return answer(
+            StatusCode::OK,
+            json!({ "stored": attempt.seq, "stale": true }),
+        );
+    }
+    let version = tracking::api_version(&play.package.package.scorm_version);
+    let start = tracking::parse_pairs(&attempt.start);
+    let mut sets = tracking::parse_pairs(&attempt.sets);
+    tracking::merge(&mut sets, &c.sets);
+    let mut rt = match tracking::rebuild(version, &start, &sets) {
+        Ok(rt) => rt,
+        Err(refused) => {
+            tracing::warn!(element = %refused.element, error = %refused.error, "a commit was refused");
+            return answer(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "refused", "refused": refused }),
+            );
+        }
+    };
+    if c.end {
+        tracking::end_session(
+            &mut rt,
+            version,
+            (now() - attempt.session_started_at) as f64,
+        );
+    }
+    let outcome = rt.outcome();
+    let mut all = match state.store.attempts_of(play.enrolment.id).await {
+        Ok(a) => a,
+        Err(e) => return unavailable(e),
+    };
+    for a in all.iter_mut().filter(|a| a.id == attempt.id) {
+        a.completion = outcome.completion.clone();
+        a.success = outcome.success.clone();
+        a.score = outcome.score;
+        a.seconds = outcome.seconds;
+        a.seq = c.seq;
+    }
+    let sets_json = tracking::pairs_json(&sets);
+    let write = CommitWrite {
+        attempt_id: attempt.id,
+        session: &c.session,
+        seq: c.seq,
+        sets: &sets_json,
+        ended: c.end,
+        outcome: &outcome,
+        body: text,
+        objectives: tracking::objectives(version, &rt, &c.sets),
+        interactions: tracking::interactions(version, &rt, &c.sets),
+        rollup: tracking::rollup(play.enrolment.id, play.parts.len(), &all),
+    };
+    match state.store.save_commit(&write).await {
+        Ok(Stored::Stored) => answer(StatusCode::OK, json!({ "stored": c.seq })),
+        Ok(Stored::Stale) => answer(StatusCode::OK, json!({ "stored": c.seq, "stale": true })),
+        Ok(Stored::Superseded) => answer(StatusCode::CONFLICT, json!({ "error": "superseded" })),
+        Err(e) => unavailable(e),
+    }
+}

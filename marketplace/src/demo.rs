@@ -495,3 +495,129 @@ async fn org_and_person(
         .ok_or_else(|| anyhow::anyhow!("no account {email}"))?;
     Ok((org, person.id))
 }
+
+/// Enrols the people of `slug` on its published courses by `manager`, with a due date,
+/// and plays some of them through the player's own session and commit code: a fifth not
+/// started, a fifth half-way (suspended), two fifths passed and a fifth failed. The
+/// nurse and the porter keep one course not started, to try the player on. Returns how
+/// many enrolments it made.
+pub async fn learners(state: &AppState, slug: &str, manager: &str) -> anyhow::Result<usize> {
+    use crate::tracking::CommitBody;
+    let (org, actor) = org_and_person(state, slug, manager).await?;
+    let mut courses = Vec::new();
+    for c in state.store.courses_of(org.id).await? {
+        let published = state
+            .store
+            .versions(org.id, c.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.published_at.is_some())
+            .max_by_key(|v| v.number);
+        if let Some(v) = published {
+            courses.push((c.id, v.id));
+        }
+    }
+    if courses.is_empty() {
+        return Ok(0);
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut made = 0;
+    let mut after = 0;
+    let mut i = 0usize;
+    loop {
+        let page = state.store.member_records(org.id, after, 200).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for person in page {
+            let keep_fresh =
+                person.email.starts_with("nurse@") || person.email.starts_with("porter@");
+            for (k, (course, version)) in courses.iter().enumerate() {
+                let due =
+                    today + time::Duration::days(14 + 7 * (i as i64 % 8) - 21 * (k as i64 % 2));
+                let due = format!(
+                    "{:04}-{:02}-{:02}",
+                    due.year(),
+                    u8::from(due.month()),
+                    due.day()
+                );
+                let (enrolment, new) = state
+                    .store
+                    .enrol(
+                        org.id,
+                        person.id,
+                        *course,
+                        "assigned",
+                        Some(actor),
+                        Some(&due),
+                    )
+                    .await?;
+                if !new {
+                    continue;
+                }
+                made += 1;
+                let fate = if keep_fresh && k == 0 { 0 } else { (i + k) % 5 };
+                if fate == 0 {
+                    continue;
+                }
+                state.store.pin_version(enrolment, *version).await?;
+                let play = crate::player::play_of_enrolment(state, enrolment)
+                    .await
+                    .map_err(|_| anyhow::anyhow!("enrolment {enrolment} cannot be played"))?;
+                let is12 = crate::tracking::api_version(&play.package.package.scorm_version)
+                    == packager::cmi::Version::Scorm12;
+                for part in 1..=play.parts.len() {
+                    let begun = crate::player::begin_session(state, &play, part).await?;
+                    let minutes = 5 + (i % 20);
+                    let sets: Vec<(&str, String)> = match (fate, is12) {
+                        (1, false) => vec![
+                            ("cmi.completion_status", "incomplete".into()),
+                            ("cmi.progress_measure", "0.5".into()),
+                            ("cmi.exit", "suspend".into()),
+                            ("cmi.session_time", format!("PT{minutes}M")),
+                        ],
+                        (1, true) => vec![
+                            ("cmi.core.lesson_status", "incomplete".into()),
+                            ("cmi.core.exit", "suspend".into()),
+                            ("cmi.core.session_time", format!("00:{minutes:02}:00")),
+                        ],
+                        (4, false) => vec![
+                            ("cmi.completion_status", "completed".into()),
+                            ("cmi.success_status", "failed".into()),
+                            ("cmi.score.scaled", "0.4".into()),
+                            ("cmi.session_time", format!("PT{minutes}M")),
+                        ],
+                        (4, true) => vec![
+                            ("cmi.core.lesson_status", "failed".into()),
+                            ("cmi.core.score.raw", "40".into()),
+                            ("cmi.core.session_time", format!("00:{minutes:02}:00")),
+                        ],
+                        (_, false) => vec![
+                            ("cmi.completion_status", "completed".into()),
+                            ("cmi.success_status", "passed".into()),
+                            ("cmi.score.scaled", format!("0.{}", 80 + i % 20)),
+                            ("cmi.session_time", format!("PT{minutes}M")),
+                        ],
+                        (_, true) => vec![
+                            ("cmi.core.lesson_status", "passed".into()),
+                            ("cmi.core.score.raw", format!("{}", 80 + i % 20)),
+                            ("cmi.core.session_time", format!("00:{minutes:02}:00")),
+                        ],
+                    };
+                    let commit = CommitBody {
+                        session: begun.session,
+                        sco: part,
+                        seq: 1,
+                        sets: sets.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                        end: true,
+                    };
+                    match crate::player::apply_commit(state, &play, &commit, "demo").await {
+                        Ok(_) => {}
+                        Err(e) => anyhow::bail!("the demo's progress was refused: {e:?}"),
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+    Ok(made)
+}

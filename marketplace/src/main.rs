@@ -396,11 +396,16 @@ async fn demo(mut settings: Settings) -> anyhow::Result<ExitCode> {
     } else {
         Vec::new()
     };
+    // Learners with progress: not started, half-way, passed and failed.
+    let enrolled =
+        marketplace::demo::learners(&state, "northshire-teaching", "training@northshire.example")
+            .await
+            .context("cannot enrol the demo's learners")?;
     let settings = &state.settings;
     let bound = listener.local_addr()?;
     println!("The NHS learning portal demo is running at http://{bound}/");
     println!(
-        "Content origin (previews, and the player to come): {}/",
+        "Content origin (the player and previews): {}/",
         settings.content_base()
     );
     println!("Data folder: {}", settings.data_dir.display());
@@ -415,6 +420,9 @@ async fn demo(mut settings: Settings) -> anyhow::Result<ExitCode> {
     );
     if !built.is_empty() {
         println!("Built from Markdown for Northshire: {}", built.join("; "));
+    }
+    if enrolled > 0 {
+        println!("Enrolments at Northshire, some with progress: {enrolled}");
     }
     println!("Ready in {} ms. Sign in as:", started.elapsed().as_millis());
     for p in &people {

@@ -33,9 +33,12 @@
   let statusText = null;
   let alertBox = null;
   let shown = '';
+  let troubled = false;
   const show = (state) => {
     if (state === shown) return;
-    const hadProblem = shown === 'retrying';
+    const hadProblem = troubled && state === 'saved';
+    if (state === 'retrying') troubled = true;
+    if (state === 'saved') troubled = false;
     shown = state;
     const words = {
       saving: 'Saving your progress…',
@@ -156,9 +159,18 @@
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden' && pending()) send(true);
   });
-  // Leaving the page ends the session as Terminate would, unless the SCO never started.
+  // Leaving the page ends the session as Terminate would. A part whose content never
+  // called the API at all (a page with nothing to track, as some packages' "SCOs" are)
+  // counts as done once it has been opened, as an asset does.
+  let frameLoaded = false;
+  let apiCalled = false;
   window.addEventListener('pagehide', () => {
-    if (initialized && !ended && !superseded) {
+    if (superseded) return;
+    if (initialized && !ended) {
+      ended = true;
+      send(true);
+    } else if (!apiCalled && frameLoaded && !ended) {
+      unacked.set(is12 ? 'cmi.core.lesson_status' : 'cmi.completion_status', 'completed');
       ended = true;
       send(true);
     } else if (pending()) {
@@ -168,8 +180,8 @@
 
   // After Terminate, a navigation request the SCO made (2004): another part, or leave.
   const navigate = () => {
-    if (is12 || superseded) return;
-    const request = rt.values.get('adl.nav.request') || '_none_';
+    if (superseded) return;
+    const request = (!is12 && rt.values.get('adl.nav.request')) || '_none_';
     const parts = data.items.length;
     let target = null;
     if (request === 'continue' && data.sco < parts) target = `?sco=${data.sco + 1}`;
@@ -183,11 +195,21 @@
     } else if (request === 'continue') {
       target = data.back;
     }
-    if (target !== null) setTimeout(() => window.location.assign(target), 0);
+    if (target !== null) {
+      setTimeout(() => window.location.assign(target), 0);
+      return;
+    }
+    // No request (and 1.2 has none): say the part is over, with the ways on.
+    const notice = document.getElementById('player-ended');
+    if (notice) {
+      notice.hidden = false;
+      notice.focus();
+    }
   };
 
   const api = {
     initialize(arg) {
+      apiCalled = true;
       const ok = !superseded && rt.initialize(String(arg));
       if (ok) initialized = true;
       return ok ? 'true' : 'false';
@@ -213,6 +235,7 @@
       return 'false';
     },
     getValue(element) {
+      apiCalled = true;
       return rt.getValue(String(element));
     },
     setValue(element, value) {
@@ -251,6 +274,7 @@
     const frame = document.getElementById('player-frame');
     if (frame) {
       frame.addEventListener('load', () => {
+        frameLoaded = true;
         try {
           frame.contentWindow.addEventListener('pagehide', () => {
             if (pending()) send();

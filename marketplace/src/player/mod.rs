@@ -315,11 +315,11 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-/// What a player token opens: the enrolment and its version's package.
-struct Play {
-    enrolment: Enrolment,
-    package: PackageRecord,
-    parts: Vec<Part>,
+/// What a launch opens: the enrolment and its version's package.
+pub struct Play {
+    pub enrolment: Enrolment,
+    pub package: PackageRecord,
+    pub parts: Vec<Part>,
 }
 
 async fn play_of(state: &AppState, token: &str) -> Result<Play, Response> {
@@ -328,6 +328,11 @@ async fn play_of(state: &AppState, token: &str) -> Result<Play, Response> {
         Ok(None) => return Err(gone()),
         Err(e) => return Err(unavailable(e)),
     };
+    play_of_enrolment(state, id).await
+}
+
+/// What enrolment `id` plays, once its version is fixed.
+pub async fn play_of_enrolment(state: &AppState, id: i64) -> Result<Play, Response> {
     let enrolment = match state.store.enrolment(id).await {
         Ok(Some(e)) => e,
         Ok(None) => return Err(gone()),
@@ -419,40 +424,49 @@ async fn player_page(
 }
 
 /// Starts the session and renders the player.
-async fn start(state: &AppState, play: &Play, current: usize) -> Result<String, Response> {
+/// A session begun: its id, and the values the SCO starts from.
+pub struct Begun {
+    pub session: String,
+    pub values: Vec<(String, String)>,
+}
+
+/// Begins a session of part `current` (from 1) of the enrolment: the values it starts
+/// from (resumed, or a new attempt), and from now on only this session may write.
+pub async fn begin_session(
+    state: &AppState,
+    play: &Play,
+    current: usize,
+) -> Result<Begun, crate::store::StoreError> {
     let version = tracking::api_version(&play.package.package.scorm_version);
     let part = &play.parts[current - 1];
     let inspection: serde_json::Value =
         serde_json::from_str(&play.package.package.inspection).unwrap_or_default();
-    let user = match state.store.user_by_id(play.enrolment.user_id).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return Err(gone()),
-        Err(e) => return Err(unavailable(e)),
-    };
+    let name = state
+        .store
+        .user_by_id(play.enrolment.user_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
     let data = LaunchData {
-        learner_id: user.id.to_string(),
-        learner_name: tracking::scorm_name(&user.name),
+        learner_id: play.enrolment.user_id.to_string(),
+        learner_name: tracking::scorm_name(&name),
         ..item_data(&inspection, &part.item)
     };
     let launch = tracking::launch_values(version, &data);
-    let previous = match state
+    let previous = state
         .store
         .latest_attempt(play.enrolment.id, &part.item)
-        .await
-    {
-        Ok(a) => a,
-        Err(e) => return Err(unavailable(e)),
-    };
+        .await?;
     let (number, values) = match &previous {
         Some(p) => tracking::next_start(version, p, &launch),
         None => (1, launch),
     };
-    let outcome = match tracking::rebuild(version, &values, &[]) {
-        Ok(rt) => rt.outcome(),
-        Err(_) => return Err(gone()),
-    };
+    // Start values are the LMS's own: no rule applies to them, so this cannot refuse.
+    let outcome = tracking::rebuild(version, &values, &[])
+        .map(|rt| rt.outcome())
+        .unwrap_or_else(|_| packager::cmi::Runtime::new(version).outcome());
     let session = random_token();
-    if let Err(e) = state
+    state
         .store
         .start_session(
             play.enrolment.id,
@@ -462,10 +476,17 @@ async fn start(state: &AppState, play: &Play, current: usize) -> Result<String, 
             &session,
             &outcome,
         )
+        .await?;
+    Ok(Begun { session, values })
+}
+
+/// Starts the session and renders the player.
+async fn start(state: &AppState, play: &Play, current: usize) -> Result<String, Response> {
+    let version = tracking::api_version(&play.package.package.scorm_version);
+    let part = &play.parts[current - 1];
+    let Begun { session, values } = begin_session(state, play, current)
         .await
-    {
-        return Err(unavailable(e));
-    }
+        .map_err(unavailable)?;
     let statuses = state
         .store
         .latest_attempts(play.enrolment.id)
@@ -580,44 +601,70 @@ async fn commit(State(state): State<AppState>, Path(token): Path<String>, body: 
             );
         }
     };
-    let Some(part) = c.sco.checked_sub(1).and_then(|i| play.parts.get(i)) else {
-        return answer(
+    match apply_commit(&state, &play, &c, text).await {
+        Ok(Stored::Stored) => answer(StatusCode::OK, json!({ "stored": c.seq })),
+        Ok(Stored::Stale) => answer(StatusCode::OK, json!({ "stored": c.seq, "stale": true })),
+        Ok(Stored::Superseded) => answer(StatusCode::CONFLICT, json!({ "error": "superseded" })),
+        Err(CommitError::NoSuchPart) => answer(
             StatusCode::BAD_REQUEST,
             json!({ "error": "no such part of the course" }),
-        );
-    };
-    let attempt = match state
+        ),
+        Err(CommitError::Refused(refused)) => {
+            tracing::warn!(element = %refused.element, error = %refused.error, "a commit was refused");
+            answer(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "refused", "refused": refused }),
+            )
+        }
+        Err(CommitError::Store(e)) => unavailable(e),
+    }
+}
+
+/// Why a commit was not stored.
+#[derive(Debug)]
+pub enum CommitError {
+    NoSuchPart,
+    Refused(tracking::Refused),
+    Store(crate::store::StoreError),
+}
+
+impl From<crate::store::StoreError> for CommitError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CommitError::Store(e)
+    }
+}
+
+/// Checks commit `c` of the enrolment again with `packager::cmi` and stores it, with the
+/// enrolment's roll-up, in one transaction; `text` is the commit as received.
+pub async fn apply_commit(
+    state: &AppState,
+    play: &Play,
+    c: &CommitBody,
+    text: &str,
+) -> Result<Stored, CommitError> {
+    let part = c
+        .sco
+        .checked_sub(1)
+        .and_then(|i| play.parts.get(i))
+        .ok_or(CommitError::NoSuchPart)?;
+    let Some(attempt) = state
         .store
         .latest_attempt(play.enrolment.id, &part.item)
-        .await
-    {
-        Ok(Some(a)) => a,
-        Ok(None) => return answer(StatusCode::CONFLICT, json!({ "error": "superseded" })),
-        Err(e) => return unavailable(e),
+        .await?
+    else {
+        return Ok(Stored::Superseded);
     };
     if attempt.session != c.session {
-        return answer(StatusCode::CONFLICT, json!({ "error": "superseded" }));
+        return Ok(Stored::Superseded);
     }
     if c.seq <= attempt.seq {
-        return answer(
-            StatusCode::OK,
-            json!({ "stored": attempt.seq, "stale": true }),
-        );
+        return Ok(Stored::Stale);
     }
     let version = tracking::api_version(&play.package.package.scorm_version);
     let start = tracking::parse_pairs(&attempt.start);
     let mut sets = tracking::parse_pairs(&attempt.sets);
     tracking::merge(&mut sets, &c.sets);
-    let mut rt = match tracking::rebuild(version, &start, &sets) {
-        Ok(rt) => rt,
-        Err(refused) => {
-            tracing::warn!(element = %refused.element, error = %refused.error, "a commit was refused");
-            return answer(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "error": "refused", "refused": refused }),
-            );
-        }
-    };
+    let mut rt = tracking::rebuild(version, &start, &sets).map_err(CommitError::Refused)?;
     if c.end {
         tracking::end_session(
             &mut rt,
@@ -625,11 +672,8 @@ async fn commit(State(state): State<AppState>, Path(token): Path<String>, body: 
             (now() - attempt.session_started_at) as f64,
         );
     }
-    let outcome = rt.outcome();
-    let mut all = match state.store.attempts_of(play.enrolment.id).await {
-        Ok(a) => a,
-        Err(e) => return unavailable(e),
-    };
+    let outcome = tracking::report(&rt, version, c.end);
+    let mut all = state.store.attempts_of(play.enrolment.id).await?;
     for a in all.iter_mut().filter(|a| a.id == attempt.id) {
         a.completion = outcome.completion.clone();
         a.success = outcome.success.clone();
@@ -650,10 +694,5 @@ async fn commit(State(state): State<AppState>, Path(token): Path<String>, body: 
         interactions: tracking::interactions(version, &rt, &c.sets),
         rollup: tracking::rollup(play.enrolment.id, play.parts.len(), &all),
     };
-    match state.store.save_commit(&write).await {
-        Ok(Stored::Stored) => answer(StatusCode::OK, json!({ "stored": c.seq })),
-        Ok(Stored::Stale) => answer(StatusCode::OK, json!({ "stored": c.seq, "stale": true })),
-        Ok(Stored::Superseded) => answer(StatusCode::CONFLICT, json!({ "error": "superseded" })),
-        Err(e) => unavailable(e),
-    }
+    Ok(state.store.save_commit(&write).await?)
 }

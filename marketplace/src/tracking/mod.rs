@@ -136,6 +136,17 @@ pub fn rebuild(
     Ok(rt)
 }
 
+/// What a report records of a session: in 2004, a SCO that never reported completion
+/// is completed once its session has ended (`completionSetByContent` is false unless
+/// the manifest says otherwise, so the LMS sets it at termination, SN book 3.13).
+pub fn report(rt: &Runtime, version: Version, ended: bool) -> packager::cmi::Outcome {
+    let mut o = rt.outcome();
+    if ended && version == Version::Scorm2004 && o.completion == "unknown" {
+        o.completion = "completed".into();
+    }
+    o
+}
+
 /// Ends a session as the LMS must, whether the SCO called Terminate or the learner
 /// closed the page: the LMS's own measure of the session's length when the SCO gave
 /// none, then Terminate (in 1.2, the status rules of LMSFinish).
@@ -176,6 +187,15 @@ pub fn next_start(
         return (previous.number + 1, launch.to_vec());
     };
     let measured = (previous.updated_at - previous.session_started_at) as f64;
+    if previous.ended == 0 {
+        // Never ended: a crash, a killed tab, or still open in another tab. What was last
+        // stored is kept as a suspend, so the learner carries on from there.
+        let exit = match version {
+            Version::Scorm12 => "cmi.core.exit",
+            Version::Scorm2004 => "cmi.exit",
+        };
+        rt.set_value(exit, "suspend");
+    }
     end_session(&mut rt, version, measured);
     let next = rt.next_session();
     let values: Vec<(String, String)> = next

@@ -117,3 +117,169 @@ fn copy_folder(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The portal and its content origin on two host names, served from this process: the
+/// service's address, the content origin's, and the stop signal.
+async fn serve_for_browser(
+    app: &TestApp,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let mut state = app.state.clone();
+    let mut settings = (*state.settings).clone();
+    settings.secure_cookies = false;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let content = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    settings.content_url = format!("http://localhost:{}", content.local_addr().unwrap().port());
+    settings.public_url = url.clone();
+    state.settings = settings.into();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app::serve(listener, Some(content), state, async {
+        let _ = stopped.await;
+    }));
+    (url, stop, server)
+}
+
+/// The player with real packages: every golf package of the conformance kit and the
+/// three sample courses, built from their sources, played to the end by a learner; left
+/// half-way and resumed; offline and back; two tabs; what content can reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn player_in_headless_chromium() {
+    if let Some(why) = missing() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "browser tests cannot run in CI: {why}"
+        );
+        eprintln!("SKIPPED player browser tests: {why}");
+        return;
+    }
+    let app = TestApp::demo().await;
+    let golf = workspace_root().join("../shared/conformance/packages/golf");
+    marketplace::demo::content(
+        &app.state,
+        "clearpath-learning",
+        "publisher@clearpath.example",
+        Some(&golf),
+    )
+    .await
+    .unwrap();
+    marketplace::demo::sample_courses(
+        &app.state,
+        "northshire-teaching",
+        "training@northshire.example",
+        &workspace_root().join("sample-courses"),
+    )
+    .await
+    .unwrap();
+    // The nurse is enrolled on each golf package and each sample course; the porter on
+    // two, for the tests that leave and come back.
+    let org = app.org("northshire-teaching").await;
+    let vendor = app.org("clearpath-learning").await;
+    let enrol = |email: &'static str, courses: Vec<i64>| {
+        let app = &app;
+        async move {
+            let user = app.store.user_by_email(email).await.unwrap().unwrap();
+            for c in courses {
+                app.store
+                    .enrol(org.id, user.id, c, "assigned", None, Some("2027-03-31"))
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    let golf_courses: Vec<i64> = app
+        .store
+        .courses_of(vendor.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| {
+            c.external_id
+                .as_deref()
+                .is_some_and(|x| x.starts_with("GOLF-"))
+        })
+        .map(|c| c.id)
+        .collect();
+    assert!(golf_courses.len() >= 9, "every golf package is a course");
+    let expected = golf_courses.len() + 3;
+    let samples: Vec<i64> = app
+        .store
+        .courses_of(org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(samples.len(), 3);
+    enrol(
+        "nurse@northshire.example",
+        golf_courses.iter().chain(&samples).copied().collect(),
+    )
+    .await;
+    let runtime_basic = app
+        .store
+        .courses_of(vendor.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.external_id.as_deref() == Some("GOLF-RuntimeBasicCalls_SCORM20043rdEdition"))
+        .unwrap()
+        .id;
+    let hand_hygiene = app
+        .store
+        .courses_of(org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.listing.title.contains("Hand hygiene"))
+        .unwrap()
+        .id;
+    enrol(
+        "porter@northshire.example",
+        vec![runtime_basic, hand_hygiene],
+    )
+    .await;
+
+    let (url, stop, server) = serve_for_browser(&app).await;
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+            .arg(workspace_root().join("marketplace/tests/browser/player.test.mjs"))
+            .env("PORTAL_URL", &url)
+            .env("EXPECTED_COURSES", expected.to_string())
+            .current_dir(workspace_root())
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    // What the browser did is in the store: the nurse finished every course.
+    let nurse = app
+        .store
+        .user_by_email("nurse@northshire.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = app.store.learning(nurse.id).await.unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "player browser tests failed:\n{text}");
+    eprintln!("{text}");
+    assert_eq!(rows.len(), expected);
+    for row in rows {
+        assert!(
+            matches!(row.enrolment.status.as_str(), "completed" | "passed"),
+            "{}: {}",
+            row.title,
+            row.enrolment.status
+        );
+    }
+}

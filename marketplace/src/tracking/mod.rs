@@ -137,11 +137,17 @@ pub fn rebuild(
 }
 
 /// What a report records of a session: in 2004, a SCO that never reported completion
-/// is completed once its session has ended (`completionSetByContent` is false unless
-/// the manifest says otherwise, so the LMS sets it at termination, SN book 3.13).
+/// is completed once its attempt has ended, not suspended (`completionSetByContent` is
+/// false unless the manifest says otherwise, so the End Attempt Process of the SN book
+/// sets it).
 pub fn report(rt: &Runtime, version: Version, ended: bool) -> packager::cmi::Outcome {
     let mut o = rt.outcome();
-    if ended && version == Version::Scorm2004 && o.completion == "unknown" {
+    let values = rt.values();
+    let suspended = values.get("cmi.exit").is_some_and(|v| v == "suspend")
+        || values
+            .get("adl.nav.request")
+            .is_some_and(|v| v == "suspendAll");
+    if ended && !suspended && version == Version::Scorm2004 && o.completion == "unknown" {
         o.completion = "completed".into();
     }
     o

@@ -17,6 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use tower_http::compression::Predicate as _;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::secrets::token_hash;
@@ -55,6 +56,20 @@ pub fn router(state: AppState) -> Router {
     crate::player::content_routes(router)
         .layer(axum::extract::DefaultBodyLimit::max(COMMIT_LIMIT))
         .with_state(state)
+        // Text (HTML, scripts, styles, SVG, JSON) is sent compressed to browsers that
+        // ask; images, video and parts of files are sent as they are.
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                tower_http::compression::predicate::DefaultPredicate::new().and(
+                    |status: StatusCode,
+                     _: axum::http::Version,
+                     _: &HeaderMap,
+                     _: &axum::http::Extensions| {
+                        status != StatusCode::PARTIAL_CONTENT
+                    },
+                ),
+            ),
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -240,26 +255,95 @@ pub(crate) async fn serve_file(
             .into_response();
     }
     let key = format!("{}/{path}", crate::content::import::content_folder(sha256));
-    match state.files.get_stream(&key).await {
-        Ok(Some((size, stream))) => {
-            let kind = mime_guess::from_path(path).first_or_octet_stream();
-            (
+    let kind = mime_guess::from_path(path).first_or_octet_stream();
+    // A part of the file (video and audio seek this way), when one range is asked for
+    // and the ETag, if given as If-Range, is still this file's.
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| {
+            headers
+                .get(header::IF_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == etag)
+        });
+    if let Some(range) = range {
+        return match serve_range(state, &key, range).await {
+            Ok(Some((first, last, size, stream))) => (
+                StatusCode::PARTIAL_CONTENT,
                 [
                     (header::CONTENT_TYPE, kind.essence_str().to_string()),
-                    (header::CONTENT_LENGTH, size.to_string()),
+                    (header::CONTENT_LENGTH, (last - first + 1).to_string()),
+                    (
+                        header::CONTENT_RANGE,
+                        format!("bytes {first}-{last}/{size}"),
+                    ),
+                    (header::ACCEPT_RANGES, "bytes".into()),
                     (header::ETAG, etag),
                     (header::CACHE_CONTROL, cache.into()),
                 ],
                 Body::from_stream(stream),
             )
-                .into_response()
-        }
+                .into_response(),
+            Ok(None) => not_found(),
+            Err(Some(size)) => (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{size}"))],
+            )
+                .into_response(),
+            Err(None) => not_found(),
+        };
+    }
+    match state.files.get_stream(&key).await {
+        Ok(Some((size, stream))) => (
+            [
+                (header::CONTENT_TYPE, kind.essence_str().to_string()),
+                (header::CONTENT_LENGTH, size.to_string()),
+                (header::ACCEPT_RANGES, "bytes".into()),
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, cache.into()),
+            ],
+            Body::from_stream(stream),
+        )
+            .into_response(),
         Ok(None) | Err(crate::files::FilesError::BadKey(_)) => not_found(),
         Err(e) => {
             // A folder asked for as a file, or storage failing: nothing to serve.
             tracing::warn!(error = %e, "could not serve a package's file");
             not_found()
         }
+    }
+}
+
+/// A byte stream of the one range `header` asks for in the file `key`: its first and
+/// last byte and the file's size; `Ok(None)` when there is no such file; `Err(size)` when
+/// the range cannot be satisfied (several ranges are served as one that covers them).
+#[allow(clippy::type_complexity)]
+async fn serve_range(
+    state: &AppState,
+    key: &str,
+    header: &str,
+) -> Result<
+    Option<(
+        u64,
+        u64,
+        u64,
+        impl futures_util::Stream<Item = Result<axum::body::Bytes, object_store::Error>> + use<>,
+    )>,
+    Option<u64>,
+> {
+    let size = match state.files.size(key).await {
+        Ok(Some(size)) => size,
+        Ok(None) | Err(_) => return Ok(None),
+    };
+    let ranges = http_range_header::parse_range_header(header)
+        .and_then(|r| r.validate(size))
+        .map_err(|_| Some(size))?;
+    let first = ranges.iter().map(|r| *r.start()).min().ok_or(Some(size))?;
+    let last = ranges.iter().map(|r| *r.end()).max().ok_or(Some(size))?;
+    match state.files.get_range_stream(key, first..last + 1).await {
+        Ok(stream) => Ok(Some((first, last, size, stream))),
+        Err(_) => Ok(None),
     }
 }
 

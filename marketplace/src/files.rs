@@ -182,6 +182,35 @@ impl Files {
         }
     }
 
+    /// The size of the file under `key`, or `None` when there is none.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>, FilesError> {
+        match self.inner.head(&Self::path(key)?).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Bytes `range` of the file under `key`, as a stream of chunks.
+    pub async fn get_range_stream(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<Bytes, object_store::Error>> + use<>,
+        FilesError,
+    > {
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::Bounded(range)),
+            ..Default::default()
+        };
+        Ok(self
+            .inner
+            .get_opts(&Self::path(key)?, options)
+            .await?
+            .into_stream())
+    }
+
     /// Copies the file under `key` into a new local file at `to`, a chunk at a time:
     /// `false` when there is no such file.
     pub async fn get_to_file(&self, key: &str, to: &Path) -> Result<bool, FilesError> {

@@ -503,3 +503,89 @@ async fn a_department_and_a_list_are_enrolled_at_once() {
             && !only.is_empty()
     );
 }
+
+/// A request to the content origin with headers.
+async fn content_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut request = Request::get(path);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = marketplace::delivery::router(app.state.clone())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn the_players_files_come_in_ranges_and_compressed() {
+    let app = TestApp::demo().await;
+    let course = free_course(&app, "Video consultations", true).await;
+    let mut porter = app.signed_in(PORTER.0, PORTER.1).await;
+    let page = porter.get(&format!("/catalogue/{course}")).await;
+    porter
+        .post(
+            &format!("/catalogue/{course}/enrol"),
+            &[("csrf", &page.csrf())],
+        )
+        .await;
+    let e = enrolment_of(&app, PORTER.0, course).await;
+    let l = launch(&app, &mut porter, e.id).await;
+    let file = format!("{}files/index.html", l.path);
+    let whole = content_with(&app, &file, &[]).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert_eq!(whole.headers[header::ACCEPT_RANGES], "bytes");
+    assert!(
+        whole.headers.get(header::CONTENT_ENCODING).is_none(),
+        "not compressed unless asked"
+    );
+    let size = whole.bytes.len();
+
+    let part = content_with(&app, &file, &[("range", "bytes=0-9")]).await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.bytes, whole.bytes[..10]);
+    assert_eq!(
+        part.headers[header::CONTENT_RANGE],
+        format!("bytes 0-9/{size}")
+    );
+    let tail = content_with(&app, &file, &[("range", "bytes=-5")]).await;
+    assert_eq!(tail.bytes, whole.bytes[size - 5..]);
+    let beyond = content_with(&app, &file, &[("range", &format!("bytes={}-", size + 10))]).await;
+    assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond.headers[header::CONTENT_RANGE],
+        format!("bytes */{size}")
+    );
+    // A range of an older version of the file (If-Range) gets the whole file.
+    let changed = content_with(
+        &app,
+        &file,
+        &[("range", "bytes=0-9"), ("if-range", "\"other\"")],
+    )
+    .await;
+    assert_eq!(
+        (changed.status, changed.bytes.len()),
+        (StatusCode::OK, size)
+    );
+
+    let gzipped = content_with(&app, &file, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gzipped.headers[header::CONTENT_ENCODING], "gzip");
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzipped.bytes[..]),
+        &mut plain,
+    )
+    .unwrap();
+    assert_eq!(plain, whole.bytes);
+    assert_eq!(gzipped.headers[header::VARY], "accept-encoding");
+}

@@ -20,6 +20,8 @@ pub struct AppState {
     pub decoy_hash: Arc<str>,
     /// Wakes this process's course builders when a build is queued.
     pub builds_queued: Arc<tokio::sync::Notify>,
+    /// Launches' enrolments and versions' packages, kept in memory for the player.
+    pub plays: Arc<crate::player::PlayCache>,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             settings: Arc::new(settings),
             decoy_hash: decoy.into(),
             builds_queued: Arc::new(tokio::sync::Notify::new()),
+            plays: Arc::default(),
         }
     }
 }

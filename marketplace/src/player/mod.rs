@@ -10,6 +10,9 @@
 //! (`static/scorm-runtime.js`, with tables generated from `packager::cmi`) and sends the
 //! SCO's SetValue calls to `commit`, where they are checked again and stored.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -318,17 +321,29 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
 /// What a launch opens: the enrolment and its version's package.
 pub struct Play {
     pub enrolment: Enrolment,
-    pub package: PackageRecord,
-    pub parts: Vec<Part>,
+    pub package: Arc<PackageRecord>,
+    pub parts: Arc<Vec<Part>>,
 }
 
 async fn play_of(state: &AppState, token: &str) -> Result<Play, Response> {
-    let id = match state.store.player_session(&token_hash(token), now()).await {
-        Ok(Some(id)) => id,
+    let hash = token_hash(token);
+    let at = now();
+    if let Some(enrolment) = state.plays.token(&hash, at) {
+        return play_with(state, enrolment).await;
+    }
+    let (id, expires) = match state.store.player_session(&hash, at).await {
+        Ok(Some(found)) => found,
         Ok(None) => return Err(gone()),
         Err(e) => return Err(unavailable(e)),
     };
-    play_of_enrolment(state, id).await
+    let enrolment = match state.store.enrolment(id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => return Err(gone()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    // A launch's enrolment and version never change: the next request needs no query.
+    state.plays.remember_token(hash, expires, enrolment.clone());
+    play_with(state, enrolment).await
 }
 
 /// What enrolment `id` plays, once its version is fixed.
@@ -338,20 +353,105 @@ pub async fn play_of_enrolment(state: &AppState, id: i64) -> Result<Play, Respon
         Ok(None) => return Err(gone()),
         Err(e) => return Err(unavailable(e)),
     };
+    play_with(state, enrolment).await
+}
+
+async fn play_with(state: &AppState, enrolment: Enrolment) -> Result<Play, Response> {
     let Some(version) = enrolment.version_id else {
         return Err(gone());
     };
+    if let Some((package, parts)) = state.plays.version(version) {
+        return Ok(Play {
+            enrolment,
+            package,
+            parts,
+        });
+    }
     let package = match state.store.version_package(version).await {
-        Ok(Some(p)) => p,
+        Ok(Some(p)) => Arc::new(p),
         Ok(None) => return Err(gone()),
         Err(e) => return Err(unavailable(e)),
     };
-    let parts = package_parts(&package.package);
+    let parts = Arc::new(package_parts(&package.package));
+    state
+        .plays
+        .remember_version(version, package.clone(), parts.clone());
     Ok(Play {
         enrolment,
         package,
         parts,
     })
+}
+
+/// What launches need again and again, kept in memory: each live token's enrolment,
+/// and each version's package and parts (none of which changes once a learner is on it).
+#[derive(Default)]
+pub struct PlayCache {
+    tokens: Mutex<HashMap<String, (i64, Enrolment)>>,
+    versions: Mutex<HashMap<i64, Version>>,
+    /// Each enrolment's attempts as this process last stored them. Another instance may
+    /// have stored more since: a write built on an older one is refused by the store
+    /// (`Stored::Moved`), and the attempts are read again.
+    attempts: Mutex<HashMap<i64, Vec<crate::store::Attempt>>>,
+}
+
+/// A version's package and its parts.
+type Version = (Arc<PackageRecord>, Arc<Vec<Part>>);
+
+/// Entries kept before the cache starts again (a bound on its memory).
+const CACHE_LIMIT: usize = 200_000;
+
+impl PlayCache {
+    fn token(&self, hash: &str, at: i64) -> Option<Enrolment> {
+        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens
+            .get(hash)
+            .filter(|(expires, _)| *expires > at)
+            .map(|(_, e)| e.clone())
+    }
+
+    fn remember_token(&self, hash: String, expires: i64, enrolment: Enrolment) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if tokens.len() >= CACHE_LIMIT {
+            let at = now();
+            tokens.retain(|_, (expires, _)| *expires > at);
+            if tokens.len() >= CACHE_LIMIT {
+                tokens.clear();
+            }
+        }
+        tokens.insert(hash, (expires, enrolment));
+    }
+
+    fn attempts(&self, enrolment: i64) -> Option<Vec<crate::store::Attempt>> {
+        let attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        attempts.get(&enrolment).cloned()
+    }
+
+    fn remember_attempts(&self, enrolment: i64, list: Vec<crate::store::Attempt>) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if attempts.len() >= 20_000 {
+            attempts.clear();
+        }
+        attempts.insert(enrolment, list);
+    }
+
+    fn forget_attempts(&self, enrolment: i64) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        attempts.remove(&enrolment);
+    }
+
+    fn version(&self, id: i64) -> Option<Version> {
+        let versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
+        versions.get(&id).cloned()
+    }
+
+    fn remember_version(&self, id: i64, package: Arc<PackageRecord>, parts: Arc<Vec<Part>>) {
+        let mut versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
+        if versions.len() >= 10_000 {
+            versions.clear();
+        }
+        versions.insert(id, (package, parts));
+    }
 }
 
 /// The manifest's data for the item `item` (mastery score, launch data, limits).
@@ -466,6 +566,7 @@ pub async fn begin_session(
         .map(|rt| rt.outcome())
         .unwrap_or_else(|_| packager::cmi::Runtime::new(version).outcome());
     let session = random_token();
+    state.plays.forget_attempts(play.enrolment.id);
     state
         .store
         .start_session(
@@ -605,6 +706,10 @@ async fn commit(State(state): State<AppState>, Path(token): Path<String>, body: 
         Ok(Stored::Stored) => answer(StatusCode::OK, json!({ "stored": c.seq })),
         Ok(Stored::Stale) => answer(StatusCode::OK, json!({ "stored": c.seq, "stale": true })),
         Ok(Stored::Superseded) => answer(StatusCode::CONFLICT, json!({ "error": "superseded" })),
+        Ok(Stored::Moved) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "error": "busy: send it again" }),
+        ),
         Err(CommitError::NoSuchPart) => answer(
             StatusCode::BAD_REQUEST,
             json!({ "error": "no such part of the course" }),
@@ -647,18 +752,62 @@ pub async fn apply_commit(
         .checked_sub(1)
         .and_then(|i| play.parts.get(i))
         .ok_or(CommitError::NoSuchPart)?;
-    let Some(attempt) = state
-        .store
-        .latest_attempt(play.enrolment.id, &part.item)
-        .await?
+    let enrolment = play.enrolment.id;
+    // From what this process stored last, or the database; once more from the database
+    // if another instance has stored a commit of this attempt since.
+    for fresh in [false, true] {
+        let cached = if fresh {
+            None
+        } else {
+            state.plays.attempts(enrolment)
+        };
+        let all = match cached {
+            Some(all) => all,
+            None => state.store.attempts_of(enrolment).await?,
+        };
+        let (stored, all) = commit_on(state, play, part, c, text, all).await?;
+        match stored {
+            Stored::Stored => {
+                state.plays.remember_attempts(enrolment, all);
+                return Ok(Stored::Stored);
+            }
+            // Only what the database says now is the answer: the memory may hold an
+            // older session's attempt, remembered as a new one began.
+            other => {
+                state.plays.forget_attempts(enrolment);
+                if fresh && other != Stored::Moved {
+                    return Ok(other);
+                }
+            }
+        }
+    }
+    // Moved again while read afresh: the player sends it again.
+    Ok(Stored::Moved)
+}
+
+/// Commit `c` built on `all`, the enrolment's attempts as read: what became of it, and
+/// the attempts as they are now if it was stored.
+async fn commit_on(
+    state: &AppState,
+    play: &Play,
+    part: &Part,
+    c: &CommitBody,
+    text: &str,
+    mut all: Vec<crate::store::Attempt>,
+) -> Result<(Stored, Vec<crate::store::Attempt>), CommitError> {
+    let Some(attempt) = all
+        .iter()
+        .filter(|a| a.sco == part.item)
+        .max_by_key(|a| a.number)
+        .cloned()
     else {
-        return Ok(Stored::Superseded);
+        return Ok((Stored::Superseded, all));
     };
     if attempt.session != c.session {
-        return Ok(Stored::Superseded);
+        return Ok((Stored::Superseded, all));
     }
     if c.seq <= attempt.seq {
-        return Ok(Stored::Stale);
+        return Ok((Stored::Stale, all));
     }
     let version = tracking::api_version(&play.package.package.scorm_version);
     let start = tracking::parse_pairs(&attempt.start);
@@ -673,26 +822,30 @@ pub async fn apply_commit(
         );
     }
     let outcome = tracking::report(&rt, version, c.end);
-    let mut all = state.store.attempts_of(play.enrolment.id).await?;
+    let sets_json = tracking::pairs_json(&sets);
     for a in all.iter_mut().filter(|a| a.id == attempt.id) {
         a.completion = outcome.completion.clone();
         a.success = outcome.success.clone();
         a.score = outcome.score;
         a.seconds = outcome.seconds;
+        a.location = outcome.location.clone();
         a.seq = c.seq;
+        a.sets = sets_json.clone();
+        a.ended = i64::from(c.end);
+        a.updated_at = now();
     }
-    let sets_json = tracking::pairs_json(&sets);
     let write = CommitWrite {
         attempt_id: attempt.id,
-        session: &c.session,
+        session: c.session.clone(),
         seq: c.seq,
-        sets: &sets_json,
+        based_on: attempt.seq,
+        sets: sets_json,
         ended: c.end,
-        outcome: &outcome,
-        body: text,
         objectives: tracking::objectives(version, &rt, &c.sets),
         interactions: tracking::interactions(version, &rt, &c.sets),
         rollup: tracking::rollup(play.enrolment.id, play.parts.len(), &all),
+        outcome,
+        body: text.to_string(),
     };
-    Ok(state.store.save_commit(&write).await?)
+    Ok((state.store.save_commit(write).await?, all))
 }

@@ -60,6 +60,8 @@ pub(crate) use on_pool;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// The queue to the writers of the player's commits, started at the first.
+    commits: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<tracking::CommitJob>>>,
 }
 
 /// What went wrong in storage.
@@ -142,7 +144,10 @@ impl Store {
             SQLITE_MIGRATIONS.run(&pool).await?;
             Pool::Sqlite(pool)
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            commits: Default::default(),
+        })
     }
 
     /// Which backend this is: `sqlite` or `postgres`.

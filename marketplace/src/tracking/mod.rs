@@ -6,6 +6,7 @@
 //! order the SCO first made them, each with its latest value), replayed through a
 //! [`Runtime`]. A call the rules refuse refuses the whole commit, and nothing is stored.
 
+pub mod load;
 pub mod manager;
 
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ mod builds;
 mod cli;
 mod content;
 mod delivery;
+mod faults;
 mod http;
 mod logo;
 mod mail;

@@ -30,6 +30,8 @@ fn serve(url: &str, data: &std::path::Path) -> (Child, String) {
             return (child, format!("http://127.0.0.1:{port}"));
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the service did not say where its content origin is");
 }
 

@@ -59,7 +59,22 @@ pub struct S3 {
 #[derive(Clone, Debug)]
 pub struct Files {
     inner: Arc<dyn ObjectStore>,
+    /// The folder, when the storage is a local one: small files are read from it in one go.
+    local: Option<Arc<std::path::PathBuf>>,
+    /// Small files read lately, kept in memory: a package's files never change (its hash
+    /// names them), and learners on one course ask for the same ones.
+    recent: Arc<std::sync::Mutex<Recent>>,
 }
+
+/// Files kept in memory, up to a total size.
+#[derive(Debug, Default)]
+struct Recent {
+    files: std::collections::HashMap<String, Bytes>,
+    bytes: usize,
+}
+
+/// How much of the files read lately is kept in memory.
+const RECENT_BYTES: usize = 64 * 1024 * 1024;
 
 impl Files {
     /// The storage the settings name: S3-compatible object storage when `storage_url`
@@ -120,7 +135,11 @@ impl Files {
                 .map_err(|e| open(format!("the prefix: {e}")))?;
             Arc::new(PrefixStore::new(store, prefix))
         };
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            local: None,
+            recent: Arc::default(),
+        })
     }
 
     /// A local folder, created if it is missing.
@@ -135,6 +154,46 @@ impl Files {
             .with_automatic_cleanup(true);
         Ok(Self {
             inner: Arc::new(store),
+            local: Some(Arc::new(dir.to_path_buf())),
+            recent: Arc::default(),
+        })
+    }
+
+    /// The whole file under `key` in one read, when the storage is a local folder and the
+    /// file is at most `max` bytes: the fast way to serve a package's many small files.
+    /// `None` when it is not (then stream it).
+    pub async fn small_file(&self, key: &str, max: u64) -> Option<Bytes> {
+        let dir = self.local.as_ref()?;
+        if let Some(b) = self
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .files
+            .get(key)
+        {
+            return Some(b.clone());
+        }
+        let path = dir.join(Self::path(key).ok()?.as_ref());
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            // Only regular files inside the folder: the key was checked, this is twice sure.
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            if !meta.is_file() || meta.len() > max || !path.starts_with(dir.as_path()) {
+                return None;
+            }
+            std::fs::read(&path).ok().map(Bytes::from)
+        })
+        .await
+        .ok()
+        .flatten()
+        .inspect(|b| {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.bytes + b.len() > RECENT_BYTES {
+                recent.files.clear();
+                recent.bytes = 0;
+            }
+            recent.bytes += b.len();
+            recent.files.insert(key.to_string(), b.clone());
         })
     }
 

@@ -393,6 +393,8 @@ pub struct PlayCache {
     /// have stored more since: a write built on an older one is refused by the store
     /// (`Stored::Moved`), and the attempts are read again.
     attempts: Mutex<HashMap<i64, Vec<crate::store::Attempt>>>,
+    /// Previews' grants (which never change until they expire).
+    grants: Mutex<HashMap<String, crate::store::ContentGrant>>,
 }
 
 /// A version's package and its parts.
@@ -420,6 +422,24 @@ impl PlayCache {
             }
         }
         tokens.insert(hash, (expires, enrolment));
+    }
+
+    /// The live grant hashed as `hash`, if this process has seen it.
+    pub fn grant(&self, hash: &str, at: i64) -> Option<crate::store::ContentGrant> {
+        let grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+        grants.get(hash).filter(|g| g.expires_at > at).cloned()
+    }
+
+    pub fn remember_grant(&self, hash: String, grant: crate::store::ContentGrant) {
+        let mut grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+        if grants.len() >= CACHE_LIMIT {
+            let at = now();
+            grants.retain(|_, g| g.expires_at > at);
+            if grants.len() >= CACHE_LIMIT {
+                grants.clear();
+            }
+        }
+        grants.insert(hash, grant);
     }
 
     fn attempts(&self, enrolment: i64) -> Option<Vec<crate::store::Attempt>> {

@@ -87,6 +87,11 @@ impl Role {
     /// Whether the role may upload packages and write and publish its organisation's
     /// listings: its administrators, training managers (a trust's training team) and
     /// vendor publishers.
+    /// Enrols people and sees their progress.
+    pub fn manages_training(self) -> bool {
+        matches!(self, Role::OrgAdmin | Role::TrainingManager)
+    }
+
     pub fn manages_courses(self) -> bool {
         matches!(
             self,

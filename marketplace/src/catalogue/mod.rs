@@ -218,6 +218,12 @@ async fn course(
             })
         })
         .collect();
+    let (own, managed) = crate::player::enrolling_orgs(&state, &viewer, entry.id).await?;
+    let named = |orgs: Vec<(String, String)>| -> Vec<serde_json::Value> {
+        orgs.into_iter()
+            .map(|(slug, name)| serde_json::json!({ "slug": slug, "name": name }))
+            .collect()
+    };
     templates().page(
         "catalogue_course.html",
         &entry.listing.title,
@@ -226,10 +232,8 @@ async fn course(
         serde_json::json!({
             "course": entry_view(&entry),
             "versions": versions,
-            "self_enrol": crate::player::self_enrol_orgs(&state, &viewer, entry.id).await?
-                .into_iter().map(|(slug, name)| serde_json::json!({ "slug": slug, "name": name })).collect::<Vec<_>>(),
-            "manage": crate::player::manager_orgs(&state, &viewer, entry.id).await?
-                .into_iter().map(|(slug, name)| serde_json::json!({ "slug": slug, "name": name })).collect::<Vec<_>>(),
+            "self_enrol": named(own),
+            "manage": named(managed),
         }),
     )
 }

@@ -253,49 +253,31 @@ async fn self_enrol(
     ))
 }
 
-/// Organisations through which the viewer may enrol themselves on `course_id`.
-pub async fn self_enrol_orgs(
+/// The viewer's organisations that may use `course_id`, as `(slug, name)`: those through
+/// which they may enrol themselves, and those whose training they manage.
+pub async fn enrolling_orgs(
     state: &AppState,
     viewer: &Viewer,
     course_id: i64,
-) -> web::Result<Vec<(String, String)>> {
+) -> web::Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+    let (mut own, mut managed) = (Vec::new(), Vec::new());
     let Some(me) = &viewer.user else {
-        return Ok(Vec::new());
+        return Ok((own, managed));
     };
-    let mut orgs = Vec::new();
     for m in state.store.memberships(me.user.id).await? {
-        if state.store.self_enrolment(m.org.id).await?
-            && enrollable(state, m.org.id, course_id).await?.is_some()
-        {
-            orgs.push((m.org.slug.clone(), m.org.name.clone()));
+        if enrollable(state, m.org.id, course_id).await?.is_none() {
+            continue;
         }
-    }
-    Ok(orgs)
-}
-
-/// Organisations whose training the viewer manages that may enrol people on `course_id`.
-pub async fn manager_orgs(
-    state: &AppState,
-    viewer: &Viewer,
-    course_id: i64,
-) -> web::Result<Vec<(String, String)>> {
-    let Some(me) = &viewer.user else {
-        return Ok(Vec::new());
-    };
-    let mut orgs = Vec::new();
-    for m in state.store.memberships(me.user.id).await? {
+        let named = (m.org.slug.clone(), m.org.name.clone());
+        if state.store.self_enrolment(m.org.id).await? {
+            own.push(named.clone());
+        }
         let roles = state.store.roles(m.org.id, me.user.id).await?;
-        if roles.iter().any(|r| {
-            matches!(
-                r,
-                crate::model::Role::OrgAdmin | crate::model::Role::TrainingManager
-            )
-        }) && enrollable(state, m.org.id, course_id).await?.is_some()
-        {
-            orgs.push((m.org.slug.clone(), m.org.name.clone()));
+        if roles.iter().any(|r| r.manages_training()) {
+            managed.push(named);
         }
     }
-    Ok(orgs)
+    Ok((own, managed))
 }
 
 /// The content origin's answer to a token that opens nothing.

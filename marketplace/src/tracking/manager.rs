@@ -9,7 +9,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::model::{Organisation, Role};
+use crate::model::Organisation;
 use crate::orgs::when;
 use crate::player::{enrollable, percent, status_label, time_spent};
 use crate::state::{Access, AppState, Routes};
@@ -44,9 +44,7 @@ async fn manager_of<'v>(
         .ok_or(Error::NotFound)?;
     let me = viewer.require(&format!("/o/{slug}/admin/{page}"))?;
     let roles = state.store.roles(org.id, me.user.id).await?;
-    if roles
-        .iter()
-        .any(|r| matches!(r, Role::OrgAdmin | Role::TrainingManager))
+    if roles.iter().any(|r| r.manages_training())
         || state.store.is_platform_admin(me.user.id).await?
     {
         Ok((org, me))

@@ -281,19 +281,23 @@ pub struct CommitBody {
     pub end: bool,
 }
 
-/// The objectives in a runtime's values, when the session has set any.
-pub fn objectives(
-    version: Version,
+/// The entries of array `array` (`cmi.objectives`) in a runtime's values, each made by
+/// `row` from its id and a reader of its sub-elements; `None` when the session's calls
+/// (`sets`) touched none, so the stored rows stand.
+fn entries<T>(
     rt: &Runtime,
     sets: &[(String, String)],
-) -> Option<Vec<ObjectiveRow>> {
-    if !sets.iter().any(|(k, _)| k.starts_with("cmi.objectives.")) {
+    array: &str,
+    row: impl Fn(&str, &dyn Fn(&str) -> String) -> T,
+) -> Option<Vec<T>> {
+    let prefix = format!("{array}.");
+    if !sets.iter().any(|(k, _)| k.starts_with(&prefix)) {
         return None;
     }
     let values = rt.values();
     let mut rows = Vec::new();
     for i in 0.. {
-        let base = format!("cmi.objectives.{i}");
+        let base = format!("{array}.{i}");
         let Some(id) = values.get(&format!("{base}.id")) else {
             break;
         };
@@ -303,22 +307,33 @@ pub fn objectives(
                 .cloned()
                 .unwrap_or_default()
         };
-        let (success, completion) = match version {
-            Version::Scorm12 => (get("status"), String::new()),
-            Version::Scorm2004 => (get("success_status"), get("completion_status")),
-        };
-        let score_key = match version {
-            Version::Scorm12 => "score.raw",
-            Version::Scorm2004 => "score.scaled",
-        };
-        rows.push(ObjectiveRow {
-            objective_id: id.clone(),
-            success,
-            completion,
-            score: get(score_key).parse().ok(),
-        });
+        rows.push(row(id, &get));
     }
     Some(rows)
+}
+
+/// The objectives in a runtime's values, when the session has set any.
+pub fn objectives(
+    version: Version,
+    rt: &Runtime,
+    sets: &[(String, String)],
+) -> Option<Vec<ObjectiveRow>> {
+    entries(rt, sets, "cmi.objectives", |id, get| {
+        let (success, completion, score) = match version {
+            Version::Scorm12 => (get("status"), String::new(), get("score.raw")),
+            Version::Scorm2004 => (
+                get("success_status"),
+                get("completion_status"),
+                get("score.scaled"),
+            ),
+        };
+        ObjectiveRow {
+            objective_id: id.to_string(),
+            success,
+            completion,
+            score: score.parse().ok(),
+        }
+    })
 }
 
 /// The interactions in a runtime's values, when the session has set any.
@@ -327,35 +342,19 @@ pub fn interactions(
     rt: &Runtime,
     sets: &[(String, String)],
 ) -> Option<Vec<InteractionRow>> {
-    if !sets.iter().any(|(k, _)| k.starts_with("cmi.interactions.")) {
-        return None;
-    }
-    let values = rt.values();
-    let mut rows = Vec::new();
-    for i in 0.. {
-        let base = format!("cmi.interactions.{i}");
-        let Some(id) = values.get(&format!("{base}.id")) else {
-            break;
-        };
-        let get = |k: &str| {
-            values
-                .get(&format!("{base}.{k}"))
-                .cloned()
-                .unwrap_or_default()
-        };
+    entries(rt, sets, "cmi.interactions", |id, get| {
         let (response, at) = match version {
             Version::Scorm12 => (get("student_response"), get("time")),
             Version::Scorm2004 => (get("learner_response"), get("timestamp")),
         };
-        rows.push(InteractionRow {
-            interaction_id: id.clone(),
+        InteractionRow {
+            interaction_id: id.to_string(),
             kind: get("type"),
             response,
             result: get("result"),
             at,
-        });
-    }
-    Some(rows)
+        }
+    })
 }
 
 /// What one SCO's attempts come to: passed, completed, failed, in progress or not started.

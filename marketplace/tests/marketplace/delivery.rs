@@ -3,7 +3,6 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use tower::ServiceExt as _;
 
 use crate::support::{Resp, TestApp};
 
@@ -15,21 +14,7 @@ async fn content_get(app: &TestApp, path: &str, etag: Option<&str>) -> Resp {
     if let Some(etag) = etag {
         request = request.header(header::IF_NONE_MATCH, etag);
     }
-    let response = marketplace::delivery::router(app.state.clone())
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes: bytes.to_vec(),
-    }
+    crate::support::on_content(app, request.body(Body::empty()).unwrap()).await
 }
 
 /// Imports `zip` as a new course of the vendor, uploaded by its publisher: the course,

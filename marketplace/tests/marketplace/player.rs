@@ -6,7 +6,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
 use crate::support::{Client, Resp, TestApp, every_backend};
 
@@ -24,21 +23,7 @@ async fn content(app: &TestApp, method: &str, path: &str, body: Option<String>) 
         .header(header::CONTENT_TYPE, "text/plain;charset=UTF-8")
         .body(body.map(Body::from).unwrap_or_else(Body::empty))
         .unwrap();
-    let response = marketplace::delivery::router(app.state.clone())
-        .oneshot(request)
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes: bytes.to_vec(),
-    }
+    crate::support::on_content(app, request).await
 }
 
 /// A free listed course of the vendor, made of the demo's small package.
@@ -510,21 +495,7 @@ async fn content_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Re
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
-    let response = marketplace::delivery::router(app.state.clone())
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes: bytes.to_vec(),
-    }
+    crate::support::on_content(app, request.body(Body::empty()).unwrap()).await
 }
 
 #[tokio::test]

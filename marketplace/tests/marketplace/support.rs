@@ -277,6 +277,25 @@ impl TestApp {
     }
 }
 
+/// Sends `request` to the content origin's router of `app`.
+pub async fn on_content(app: &TestApp, request: Request<Body>) -> Resp {
+    let response = marketplace::delivery::router(app.state.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
+    }
+}
+
 /// What a request got back.
 #[derive(Debug)]
 pub struct Resp {

@@ -159,6 +159,7 @@ export async function readAndLeave(lms, v, pkg, session, pages) {
   await first.course.getByRole('link', { name: /Start/ }).click();
   for (let n = 0; n < pages; n++) {
     await first.course.locator('body[data-page^="lesson-"]').waitFor();
+    await frame().waitForFunction(() => !!window.CourseRuntime);
     const here = await frame().evaluate(() => {
       Array.prototype.slice.call(document.querySelectorAll('form.course-question')).forEach((f) => {
         f.querySelector('input').checked = true;

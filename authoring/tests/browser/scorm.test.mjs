@@ -378,6 +378,9 @@ for (const v of ['1.2', '2004']) {
         pages += 1;
         const here = await frame().evaluate(() => document.body.dataset.page);
         previous = here;
+        // The page's script must be running before its checks are answered: a form
+        // submitted earlier is submitted by the browser itself, and the page goes.
+        await frame().waitForFunction(() => !!window.CourseRuntime);
         await answerFromKeys(frame(), true);
         const isAssessment = await frame().evaluate(() => !!document.querySelector('[data-assessment]'));
         if (isAssessment) {

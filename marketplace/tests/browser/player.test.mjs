@@ -153,6 +153,7 @@ async function playSample(page) {
   for (let i = 0; i < 40; i++) {
     await course.locator('body[data-page]').waitFor();
     const here = await frame().evaluate(() => document.body.dataset.page);
+    await frame().waitForFunction(() => !!window.CourseRuntime);
     await answerFromKeys(frame(), true);
     if (await course.locator('[data-assessment]').count() > 0) {
       await course.getByRole('button', { name: 'Submit answers' }).click();
@@ -233,6 +234,7 @@ test('left half-way by closing the tab, and by the frame navigating away: resume
   const frame = () => sampleFrame(again);
   await course.locator('body[data-page]').waitFor();
   const page1 = await frame().evaluate(() => document.body.dataset.page);
+  await frame().waitForFunction(() => !!window.CourseRuntime);
   await answerFromKeys(frame(), true);
   await course.getByText('Correct', { exact: true }).first().waitFor();
   await course.getByRole('link', { name: /Next/ }).first().click();

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use crate::model::Organisation;
+use crate::model::{Organisation, Role};
 use crate::money::{parse_pence, pounds, price_label};
 use crate::state::{Access, AppState, Routes};
 use crate::store::{Course, Listing, SessionUser};
@@ -80,22 +80,15 @@ async fn publisher_of<'v>(
     slug: &str,
     page: &str,
 ) -> web::Result<(Organisation, &'v SessionUser)> {
-    let org = state
-        .store
-        .org_by_slug(slug)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let me = viewer.require(&format!("/o/{slug}/admin/{page}"))?;
-    let roles = state.store.roles(org.id, me.user.id).await?;
-    if roles.iter().any(|r| r.manages_courses())
-        || state.store.is_platform_admin(me.user.id).await?
-    {
-        Ok((org, me))
-    } else {
-        Err(Error::Forbidden(
-            "Only this organisation's administrators, training managers and publishers can manage its courses.".into(),
-        ))
-    }
+    crate::orgs::member_who(
+        state,
+        viewer,
+        slug,
+        page,
+        Role::manages_courses,
+        "Only this organisation's administrators, training managers and publishers can manage its courses.",
+    )
+    .await
 }
 
 /// An accepted upload, as a course: a new one, or a new version of `course_id`.

@@ -108,6 +108,27 @@ async fn admin_of<'v>(
     Ok((org, me))
 }
 
+/// The organisation `slug` and the viewer, when they have a role there that `allowed`
+/// accepts (or administer the platform); `page` is the administration page asked for,
+/// where signing in comes back to; `refusal` says who may.
+pub async fn member_who<'v>(
+    state: &AppState,
+    viewer: &'v Viewer,
+    slug: &str,
+    page: &str,
+    allowed: fn(Role) -> bool,
+    refusal: &str,
+) -> web::Result<(Organisation, &'v SessionUser)> {
+    let org = org(state, slug).await?;
+    let me = viewer.require(&format!("/o/{slug}/admin/{page}"))?;
+    let roles = state.store.roles(org.id, me.user.id).await?;
+    if roles.into_iter().any(allowed) || state.store.is_platform_admin(me.user.id).await? {
+        Ok((org, me))
+    } else {
+        Err(Error::Forbidden(refusal.into()))
+    }
+}
+
 #[derive(Serialize)]
 struct OrgLink {
     slug: String,

@@ -9,7 +9,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::model::Organisation;
+use crate::model::{Organisation, Role};
 use crate::orgs::when;
 use crate::player::{enrollable, percent, status_label, time_spent};
 use crate::state::{Access, AppState, Routes};
@@ -37,22 +37,15 @@ async fn manager_of<'v>(
     slug: &str,
     page: &str,
 ) -> web::Result<(Organisation, &'v SessionUser)> {
-    let org = state
-        .store
-        .org_by_slug(slug)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let me = viewer.require(&format!("/o/{slug}/admin/{page}"))?;
-    let roles = state.store.roles(org.id, me.user.id).await?;
-    if roles.iter().any(|r| r.manages_training())
-        || state.store.is_platform_admin(me.user.id).await?
-    {
-        Ok((org, me))
-    } else {
-        Err(Error::Forbidden(
-            "Only this organisation's administrators and training managers can manage its training.".into(),
-        ))
-    }
+    crate::orgs::member_who(
+        state,
+        viewer,
+        slug,
+        page,
+        Role::manages_training,
+        "Only this organisation's administrators and training managers can manage its training.",
+    )
+    .await
 }
 
 /// `GET /o/{slug}/admin/training`: the courses the organisation's people are on, and

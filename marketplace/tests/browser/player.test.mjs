@@ -279,6 +279,34 @@ test('commits made offline are retried and stored when the browser is back; a se
   await context.close();
 });
 
+test('navigation requests move between parts and out; a course set to open in a window finds the API through window.opener', async () => {
+  const { context, page } = await signedIn(PORTER);
+  // Part one asks to continue: the player opens part two; it asks to exit all: back to
+  // My learning, the course completed.
+  await launch(page, 'Navigation check');
+  await content(page).getByRole('button', { name: 'Done with Part one' }).click();
+  await page.waitForURL(/\?sco=2$/);
+  await content(page).getByRole('button', { name: 'Done with Part two' }).click();
+  await page.waitForURL(`${BASE}/learning`);
+  assert.match(await page.locator('tr', { hasText: 'Navigation check' }).textContent(), /Completed/);
+
+  // The window course: the player page stays, and the course opens in a window.
+  await page.locator('tr', { hasText: 'Window check' }).getByRole('link').click();
+  await page.waitForURL(/\/play\/[^/]+\/$/);
+  await axe(page, 'the player, window mode');
+  const [popup] = await Promise.all([
+    context.waitForEvent('page'),
+    page.getByRole('button', { name: 'Open the course' }).click(),
+  ]);
+  await popup.getByRole('button', { name: 'I have read this' }).click();
+  await popup.getByText('Recorded as done.').waitFor();
+  await page.locator('#player-ended').waitFor({ state: 'visible' });
+  await page.goto(`${BASE}/learning`);
+  assert.match(await page.locator('tr', { hasText: 'Window check' }).textContent(), /Completed/);
+  assert.deepEqual(page.errors.filter((e) => e.includes('/static/')), []);
+  await context.close();
+});
+
 test('content reaches neither the portal nor another learner\'s attempt', async () => {
   const { context, page } = await signedIn(PORTER);
   await launch(page, 'Hand hygiene');

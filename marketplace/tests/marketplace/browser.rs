@@ -237,9 +237,29 @@ async fn player_in_headless_chromium() {
         .find(|c| c.listing.title.contains("Hand hygiene"))
         .unwrap()
         .id;
+    // Two courses of the trust's own for the porter: one of two parts that move on by
+    // navigation requests, one that opens in a window of its own.
+    let navigation = own_course(
+        &app,
+        "northshire-teaching",
+        "training@northshire.example",
+        &two_part_package(),
+    )
+    .await;
+    let window = own_course(
+        &app,
+        "northshire-teaching",
+        "training@northshire.example",
+        &marketplace::demo::package("Window check", true),
+    )
+    .await;
+    app.store
+        .set_launch_in(org.id, window, "window")
+        .await
+        .unwrap();
     enrol(
         "porter@northshire.example",
-        vec![runtime_basic, hand_hygiene],
+        vec![runtime_basic, hand_hygiene, navigation, window],
     )
     .await;
 
@@ -282,4 +302,65 @@ async fn player_in_headless_chromium() {
             row.enrolment.status
         );
     }
+}
+
+/// A SCORM 2004 package of two SCOs that move on by navigation requests: the first asks
+/// to continue, the second to exit all.
+fn two_part_package() -> Vec<u8> {
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="nav" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="org"><organization identifier="org"><title>Navigation check</title>
+    <item identifier="one" identifierref="r1"><title>Part one</title></item>
+    <item identifier="two" identifierref="r2"><title>Part two</title></item></organization></organizations>
+  <resources>
+    <resource identifier="r1" type="webcontent" adlcp:scormType="sco" href="one.html"><file href="one.html"/></resource>
+    <resource identifier="r2" type="webcontent" adlcp:scormType="sco" href="two.html"><file href="two.html"/></resource>
+  </resources>
+</manifest>"#;
+    let page = |title: &str, request: &str| {
+        format!(
+            r#"<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><main><h1>{title}</h1><button type="button" id="go">Done with {title}</button></main>
+<script>
+var api = window.parent.API_1484_11 || (window.opener && window.opener.API_1484_11);
+api.Initialize('');
+document.getElementById('go').onclick = function () {{
+  api.SetValue('cmi.completion_status', 'completed');
+  api.SetValue('adl.nav.request', '{request}');
+  api.Terminate('');
+}};
+</script></body></html>"#
+        )
+        .into_bytes()
+    };
+    let files = std::collections::BTreeMap::from([
+        ("imsmanifest.xml".to_string(), manifest.as_bytes().to_vec()),
+        ("one.html".to_string(), page("Part one", "continue")),
+        ("two.html".to_string(), page("Part two", "exitAll")),
+    ]);
+    packager::archive::write_zip(&files).unwrap()
+}
+
+/// Imports `zip` as a published course of `slug`, uploaded by `email`; its id.
+async fn own_course(app: &TestApp, slug: &str, email: &str, zip: &[u8]) -> i64 {
+    let org = app.org(slug).await;
+    let person = app.store.user_by_email(email).await.unwrap().unwrap();
+    let received = marketplace::content::import::receive_blocking(
+        &mut &zip[..],
+        &app.state.settings.data_dir.join("uploads"),
+    )
+    .unwrap();
+    let (report, placed) =
+        marketplace::content::accept_upload(&app.state, &org, Some(person.id), None, &received)
+            .await
+            .unwrap();
+    let course = placed
+        .unwrap_or_else(|| panic!("refused: {report:?}"))
+        .course;
+    app.store
+        .publish_version(org.id, course.id, 1)
+        .await
+        .unwrap();
+    course.id
 }

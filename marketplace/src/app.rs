@@ -117,6 +117,11 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The content origin: packages' files and previews, and the player.
+pub fn content_router(state: AppState) -> Router {
+    crate::delivery::router(state, crate::player::content_routes(Router::new()))
+}
+
 /// Sends each response at once: without `TCP_NODELAY`, a body written after its headers
 /// waits for the client's delayed acknowledgement (40 ms on Linux).
 fn no_delay(stream: &mut tokio::net::TcpStream) {
@@ -147,7 +152,7 @@ pub async fn serve(
         .collect();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let content = content.map(|listener| {
-        let router = crate::delivery::router(state.clone());
+        let router = content_router(state.clone());
         let mut stopped = stopped.clone();
         tokio::spawn(async move {
             axum::serve(listener.tap_io(no_delay), router)

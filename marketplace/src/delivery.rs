@@ -37,8 +37,8 @@ const SMALL_FILE: u64 = 1024 * 1024;
 /// The no-op SCORM API of previews.
 const PREVIEW_JS: &str = include_str!("../static/preview.js");
 
-/// The content origin's routes.
-pub fn router(state: AppState) -> Router {
+/// The content origin's routes, with `more` (the player's) under the same layers.
+pub fn router(state: AppState, more: Router<AppState>) -> Router {
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(
@@ -56,7 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/preview/{token}/", get(preview_player))
         .route("/preview/{token}/files/{*path}", get(preview_file))
         .fallback(|| async { not_found() });
-    crate::player::content_routes(router)
+    router
+        .merge(more)
         .layer(axum::extract::DefaultBodyLimit::max(COMMIT_LIMIT))
         .with_state(state)
         // Text (HTML, scripts, styles, SVG, JSON) is sent compressed to browsers that
@@ -100,49 +101,6 @@ fn not_found() -> Response {
         "Not found: this preview may have expired. Open it again from the course's page.",
     )
         .into_response()
-}
-
-/// A part of a package a learner can open: a SCO (with its item's identifier), or when
-/// the package has none, an asset its items launch.
-#[derive(Debug, Clone)]
-pub struct Part {
-    pub item: String,
-    pub title: String,
-    /// The address to open, relative to the package's root, as the inspector encoded it.
-    pub launch: String,
-}
-
-/// The parts of `package` in its order: its SCOs, or when it has none, the assets its
-/// items launch, or else its launch file.
-pub fn package_parts(package: &crate::store::NewPackage) -> Vec<Part> {
-    let inspection: serde_json::Value =
-        serde_json::from_str(&package.inspection).unwrap_or_default();
-    let launchable = |list: &serde_json::Value| -> Vec<Part> {
-        list.as_array()
-            .into_iter()
-            .flatten()
-            .filter(|p| p["launchable"] == true)
-            .filter_map(|p| {
-                Some(Part {
-                    item: p["item"].as_str().unwrap_or_default().to_string(),
-                    title: p["title"].as_str()?.to_string(),
-                    launch: p["launch"].as_str()?.to_string(),
-                })
-            })
-            .collect()
-    };
-    let mut parts = launchable(&inspection["scos"]);
-    if parts.is_empty() {
-        parts = launchable(&inspection["assets"]);
-    }
-    if parts.is_empty() {
-        parts.push(Part {
-            item: String::new(),
-            title: package.title.clone(),
-            launch: package.launch.clone(),
-        });
-    }
-    parts
 }
 
 /// The live grant of `token`, when it is one for `purpose`.
@@ -194,7 +152,8 @@ async fn preview_player(
         }
     };
     let title = package.package.title.clone();
-    let parts = package_parts(&package.package);
+    let p = &package.package;
+    let parts = crate::model::package_parts(&p.inspection, &p.title, &p.launch);
     // A part that is not a number, or not there, plays the first.
     let current = part
         .ok()

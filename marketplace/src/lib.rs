@@ -19,6 +19,7 @@
 //! - [`player`]: enrolling, "My learning", launching, and the player on the content
 //!   origin with its SCORM API and commits. [`tracking`]: each commit checked again and
 //!   stored, attempts, roll-ups and the training manager's view.
+//! - [`memory`]: what the content origin keeps in memory between requests.
 //! - [`money`]: prices in whole pence, shown and read as pounds and pence.
 //! - [`files`]: the file storage (a local folder, or object storage).
 //! - [`app`]: the router and serving it with graceful shutdown.
@@ -34,6 +35,7 @@ pub mod delivery;
 pub mod demo;
 pub mod files;
 pub mod mailer;
+pub mod memory;
 pub mod model;
 pub mod money;
 pub mod ops;

@@ -223,3 +223,51 @@ mod tests {
         }
     }
 }
+
+/// Today's date as review-by dates are compared with it (`2026-12-07`).
+pub fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// A part of a package a learner can open: a SCO (with its item's identifier), or when
+/// the package has none, an asset its items launch.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub item: String,
+    pub title: String,
+    /// The address to open, relative to the package's root, as the inspector encoded it.
+    pub launch: String,
+}
+
+/// The parts of a package in its order (from its inspection, its title and launch file): its SCOs, or when it has none, the assets its
+/// items launch, or else its launch file.
+pub fn package_parts(inspection: &str, title: &str, launch: &str) -> Vec<Part> {
+    let inspection: serde_json::Value = serde_json::from_str(inspection).unwrap_or_default();
+    let launchable = |list: &serde_json::Value| -> Vec<Part> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["launchable"] == true)
+            .filter_map(|p| {
+                Some(Part {
+                    item: p["item"].as_str().unwrap_or_default().to_string(),
+                    title: p["title"].as_str()?.to_string(),
+                    launch: p["launch"].as_str()?.to_string(),
+                })
+            })
+            .collect()
+    };
+    let mut parts = launchable(&inspection["scos"]);
+    if parts.is_empty() {
+        parts = launchable(&inspection["assets"]);
+    }
+    if parts.is_empty() {
+        parts.push(Part {
+            item: String::new(),
+            title: title.to_string(),
+            launch: launch.to_string(),
+        });
+    }
+    parts
+}

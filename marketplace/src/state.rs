@@ -21,7 +21,7 @@ pub struct AppState {
     /// Wakes this process's course builders when a build is queued.
     pub builds_queued: Arc<tokio::sync::Notify>,
     /// Launches' enrolments and versions' packages, kept in memory for the player.
-    pub plays: Arc<crate::player::PlayCache>,
+    pub plays: Arc<crate::memory::PlayCache>,
 }
 
 impl AppState {

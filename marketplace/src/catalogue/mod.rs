@@ -128,13 +128,7 @@ async fn viewer_orgs(state: &AppState, viewer: &Viewer) -> web::Result<Vec<i64>>
 
 /// Whether a review-by date (`2027-03-31`) has passed.
 pub fn review_overdue(review_by: Option<&str>) -> bool {
-    review_by.is_some_and(|r| r < today().as_str())
-}
-
-/// Today's date as review-by dates are compared with it (`2026-12-07`).
-pub fn today() -> String {
-    let d = time::OffsetDateTime::now_utc().date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    review_by.is_some_and(|r| r < crate::model::today().as_str())
 }
 
 /// An entry as the templates show it: its price, format and topics ready to read,

@@ -10,8 +10,7 @@
 //! (`static/scorm-runtime.js`, with tables generated from `packager::cmi`) and sends the
 //! SCO's SetValue calls to `commit`, where they are checked again and stored.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -21,7 +20,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::delivery::{Part, package_parts};
+use crate::model::{Part, package_parts};
 use crate::secrets::{random_token, token_hash};
 use crate::state::{Access, AppState, Routes};
 use crate::store::{CatalogueQuery, CommitWrite, Enrolment, PackageRecord, Stored, now};
@@ -129,7 +128,7 @@ pub fn percent(score: Option<f64>) -> Option<String> {
 /// `GET /learning`: the viewer's courses with status and due date, to launch and relaunch.
 async fn my_learning(State(state): State<AppState>, viewer: Viewer) -> web::Result<Response> {
     let me = viewer.require("/learning")?;
-    let today = crate::catalogue::today();
+    let today = crate::model::today();
     let rows: Vec<serde_json::Value> = state
         .store
         .learning(me.user.id)
@@ -354,7 +353,8 @@ async fn play_with(state: &AppState, enrolment: Enrolment) -> Result<Play, Respo
         Ok(None) => return Err(gone()),
         Err(e) => return Err(unavailable(e)),
     };
-    let parts = Arc::new(package_parts(&package.package));
+    let p = &package.package;
+    let parts = Arc::new(package_parts(&p.inspection, &p.title, &p.launch));
     state
         .plays
         .remember_version(version, package.clone(), parts.clone());
@@ -363,97 +363,6 @@ async fn play_with(state: &AppState, enrolment: Enrolment) -> Result<Play, Respo
         package,
         parts,
     })
-}
-
-/// What launches need again and again, kept in memory: each live token's enrolment,
-/// and each version's package and parts (none of which changes once a learner is on it).
-#[derive(Default)]
-pub struct PlayCache {
-    tokens: Mutex<HashMap<String, (i64, Enrolment)>>,
-    versions: Mutex<HashMap<i64, Version>>,
-    /// Each enrolment's attempts as this process last stored them. Another instance may
-    /// have stored more since: a write built on an older one is refused by the store
-    /// (`Stored::Moved`), and the attempts are read again.
-    attempts: Mutex<HashMap<i64, Vec<crate::store::Attempt>>>,
-    /// Previews' grants (which never change until they expire).
-    grants: Mutex<HashMap<String, crate::store::ContentGrant>>,
-}
-
-/// A version's package and its parts.
-type Version = (Arc<PackageRecord>, Arc<Vec<Part>>);
-
-/// Entries kept before the cache starts again (a bound on its memory).
-const CACHE_LIMIT: usize = 200_000;
-
-impl PlayCache {
-    fn token(&self, hash: &str, at: i64) -> Option<Enrolment> {
-        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens
-            .get(hash)
-            .filter(|(expires, _)| *expires > at)
-            .map(|(_, e)| e.clone())
-    }
-
-    fn remember_token(&self, hash: String, expires: i64, enrolment: Enrolment) {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        if tokens.len() >= CACHE_LIMIT {
-            let at = now();
-            tokens.retain(|_, (expires, _)| *expires > at);
-            if tokens.len() >= CACHE_LIMIT {
-                tokens.clear();
-            }
-        }
-        tokens.insert(hash, (expires, enrolment));
-    }
-
-    /// The live grant hashed as `hash`, if this process has seen it.
-    pub fn grant(&self, hash: &str, at: i64) -> Option<crate::store::ContentGrant> {
-        let grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
-        grants.get(hash).filter(|g| g.expires_at > at).cloned()
-    }
-
-    pub fn remember_grant(&self, hash: String, grant: crate::store::ContentGrant) {
-        let mut grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
-        if grants.len() >= CACHE_LIMIT {
-            let at = now();
-            grants.retain(|_, g| g.expires_at > at);
-            if grants.len() >= CACHE_LIMIT {
-                grants.clear();
-            }
-        }
-        grants.insert(hash, grant);
-    }
-
-    fn attempts(&self, enrolment: i64) -> Option<Vec<crate::store::Attempt>> {
-        let attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        attempts.get(&enrolment).cloned()
-    }
-
-    fn remember_attempts(&self, enrolment: i64, list: Vec<crate::store::Attempt>) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        if attempts.len() >= 20_000 {
-            attempts.clear();
-        }
-        attempts.insert(enrolment, list);
-    }
-
-    fn forget_attempts(&self, enrolment: i64) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        attempts.remove(&enrolment);
-    }
-
-    fn version(&self, id: i64) -> Option<Version> {
-        let versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
-        versions.get(&id).cloned()
-    }
-
-    fn remember_version(&self, id: i64, package: Arc<PackageRecord>, parts: Arc<Vec<Part>>) {
-        let mut versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
-        if versions.len() >= 10_000 {
-            versions.clear();
-        }
-        versions.insert(id, (package, parts));
-    }
 }
 
 /// The manifest's data for the item `item` (mastery score, launch data, limits).

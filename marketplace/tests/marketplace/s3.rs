@@ -139,7 +139,7 @@ async fn a_package_uploaded_over_http_is_unpacked_into_the_bucket_and_previewed(
         .strip_prefix(&app.state.settings.content_base())
         .unwrap();
     let response = tower::ServiceExt::oneshot(
-        marketplace::delivery::router(app.state.clone()),
+        marketplace::app::content_router(app.state.clone()),
         Request::get(format!("{path}files/index.html"))
             .body(Body::empty())
             .unwrap(),

@@ -279,7 +279,7 @@ impl TestApp {
 
 /// Sends `request` to the content origin's router of `app`.
 pub async fn on_content(app: &TestApp, request: Request<Body>) -> Resp {
-    let response = marketplace::delivery::router(app.state.clone())
+    let response = marketplace::app::content_router(app.state.clone())
         .oneshot(request)
         .await
         .unwrap();

@@ -525,6 +525,12 @@ async fn start(state: &AppState, play: &Play, current: usize) -> Result<String, 
         .flatten()
         .unwrap_or_else(|| play.package.package.title.clone());
     let tables = packager::cmi::tables(version);
+    let window = state
+        .store
+        .launch_in(play.enrolment.course_id)
+        .await
+        .unwrap_or_default()
+        == "window";
     let data = json!({
         "tables": tables,
         "start": values,
@@ -532,7 +538,7 @@ async fn start(state: &AppState, play: &Play, current: usize) -> Result<String, 
         "sco": current,
         "items": play.parts.iter().map(|p| &p.item).collect::<Vec<_>>(),
         "back": format!("{}/learning", state.settings.portal_base()),
-        "window": state.store.launch_in(play.enrolment.course_id).await.unwrap_or_default() == "window",
+        "window": window,
         "launch": format!("files/{}", part.launch),
     });
     // The data sits in a script element: no `<` may close it early.
@@ -547,7 +553,7 @@ async fn start(state: &AppState, play: &Play, current: usize) -> Result<String, 
         "next": (current < play.parts.len()).then(|| current + 1),
         "back": format!("{}/learning", state.settings.portal_base()),
         "data": data,
-        "window": state.store.launch_in(play.enrolment.course_id).await.unwrap_or_default() == "window",
+        "window": window,
     });
     templates().render("player.html", &ctx).map_err(|e| {
         tracing::error!(error = ?e, "could not render the player");

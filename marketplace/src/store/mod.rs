@@ -31,8 +31,8 @@ pub use grants::ContentGrant;
 pub use links::Invitation;
 pub use orgs::{AuditEntry, Department, MemberRecord, StaffDetails};
 pub use tracking::{
-    Attempt, CommitWrite, Enrolment, EnrolmentRow, InteractionRow, ObjectiveRow, Rollup, SOURCES,
-    Stored, VersionCount,
+    Attempt, CommitWrite, Enrolment, EnrolmentRow, InteractionRow, ObjectiveRow, Rollup, Stored,
+    VersionCount,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -4,9 +4,6 @@ use serde::Serialize;
 
 use super::{Store, StoreError, on_pool};
 
-/// Where an enrolment came from.
-pub const SOURCES: &[&str] = &["assigned", "self", "purchase"];
-
 /// A person on a course.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Enrolment {

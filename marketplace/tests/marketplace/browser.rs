@@ -16,7 +16,7 @@ fn workspace_root() -> &'static Path {
         .expect("workspace")
 }
 
-pub fn missing() -> Option<String> {
+fn missing() -> Option<String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if Command::new("node").arg("--version").output().is_err() {
         return Some("node is not installed".into());
@@ -35,26 +35,10 @@ pub fn missing() -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_in_headless_chromium() {
-    if let Some(why) = missing() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "browser tests cannot run in CI: {why}"
-        );
-        eprintln!("SKIPPED browser tests: {why}");
+    if skipped("browser tests") {
         return;
     }
     let app = TestApp::demo().await;
-    let mut state = app.state.clone();
-    // Plain HTTP on this machine: cookies without Secure, as the demo runs.
-    let mut settings = (*state.settings).clone();
-    settings.secure_cookies = false;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    // The content origin on another host name than the portal's: `localhost`.
-    let content = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    settings.content_url = format!("http://localhost:{}", content.local_addr().unwrap().port());
-    settings.public_url = url.clone();
-    state.settings = settings.into();
     // A sample course's sources as a training team zips them, and a broken copy.
     let zips = tempfile::tempdir().unwrap();
     let sample = workspace_root().join("sample-courses/hand-hygiene");
@@ -78,32 +62,59 @@ async fn portal_in_headless_chromium() {
         marketplace::demo::zip_course_folder(&broken).unwrap(),
     )
     .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app::serve(listener, Some(content), state, async {
-        let _ = stopped.await;
-    }));
+    let (url, stop, server) = serve_for_browser(&app).await;
+    let out = node(
+        "portal.test.mjs",
+        vec![
+            ("PORTAL_URL", url),
+            ("COURSE_ZIP", course_zip.display().to_string()),
+            ("BROKEN_COURSE_ZIP", broken_zip.display().to_string()),
+        ],
+    )
+    .await;
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    assert!(out.0, "browser tests failed:\n{}", out.1);
+    eprintln!("{}", out.1);
+}
+
+/// Whether the browser tests named `what` must be skipped here (said so, never in CI).
+pub fn skipped(what: &str) -> bool {
+    let Some(why) = missing() else {
+        return false;
+    };
+    assert!(
+        std::env::var("CI").is_err(),
+        "{what} cannot run in CI: {why}"
+    );
+    eprintln!("SKIPPED {what}: {why}");
+    true
+}
+
+/// Runs the browser test file `script` with Node's test runner and `env`: whether it
+/// passed, and what it printed.
+async fn node(script: &'static str, env: Vec<(&'static str, String)>) -> (bool, String) {
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec"])
-            .arg(workspace_root().join("marketplace/tests/browser/portal.test.mjs"))
-            .env("PORTAL_URL", &url)
-            .env("COURSE_ZIP", &course_zip)
-            .env("BROKEN_COURSE_ZIP", &broken_zip)
+            .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+            .arg(
+                workspace_root()
+                    .join("marketplace/tests/browser")
+                    .join(script),
+            )
+            .envs(env)
             .current_dir(workspace_root())
             .output()
             .expect("run node")
     })
     .await
     .unwrap();
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "browser tests failed:\n{text}");
-    eprintln!("{text}");
+    (out.status.success(), text)
 }
 
 fn copy_folder(from: &Path, to: &Path) {
@@ -148,12 +159,7 @@ async fn serve_for_browser(
 /// half-way and resumed; offline and back; two tabs; what content can reach.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn player_in_headless_chromium() {
-    if let Some(why) = missing() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "browser tests cannot run in CI: {why}"
-        );
-        eprintln!("SKIPPED player browser tests: {why}");
+    if skipped("player browser tests") {
         return;
     }
     let app = TestApp::demo().await;
@@ -264,18 +270,14 @@ async fn player_in_headless_chromium() {
     .await;
 
     let (url, stop, server) = serve_for_browser(&app).await;
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
-            .arg(workspace_root().join("marketplace/tests/browser/player.test.mjs"))
-            .env("PORTAL_URL", &url)
-            .env("EXPECTED_COURSES", expected.to_string())
-            .current_dir(workspace_root())
-            .output()
-            .expect("run node")
-    })
-    .await
-    .unwrap();
+    let out = node(
+        "player.test.mjs",
+        vec![
+            ("PORTAL_URL", url),
+            ("EXPECTED_COURSES", expected.to_string()),
+        ],
+    )
+    .await;
     // What the browser did is in the store: the nurse finished every course.
     let nurse = app
         .store
@@ -286,13 +288,8 @@ async fn player_in_headless_chromium() {
     let rows = app.store.learning(nurse.id).await.unwrap();
     let _ = stop.send(());
     server.await.unwrap().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "player browser tests failed:\n{text}");
-    eprintln!("{text}");
+    assert!(out.0, "player browser tests failed:\n{}", out.1);
+    eprintln!("{}", out.1);
     assert_eq!(rows.len(), expected);
     for row in rows {
         assert!(
@@ -344,20 +341,8 @@ document.getElementById('go').onclick = function () {{
 
 /// Imports `zip` as a published course of `slug`, uploaded by `email`; its id.
 async fn own_course(app: &TestApp, slug: &str, email: &str, zip: &[u8]) -> i64 {
+    let (course, _) = crate::support::import_course(app, slug, email, zip).await;
     let org = app.org(slug).await;
-    let person = app.store.user_by_email(email).await.unwrap().unwrap();
-    let received = marketplace::content::import::receive_blocking(
-        &mut &zip[..],
-        &app.state.settings.data_dir.join("uploads"),
-    )
-    .unwrap();
-    let (report, placed) =
-        marketplace::content::accept_upload(&app.state, &org, Some(person.id), None, &received)
-            .await
-            .unwrap();
-    let course = placed
-        .unwrap_or_else(|| panic!("refused: {report:?}"))
-        .course;
     app.store
         .publish_version(org.id, course.id, 1)
         .await

@@ -20,40 +20,15 @@ async fn content_get(app: &TestApp, path: &str, etag: Option<&str>) -> Resp {
 /// Imports `zip` as a new course of the vendor, uploaded by its publisher: the course,
 /// and the package's hash.
 async fn import_for_vendor(app: &TestApp, zip: &[u8]) -> (marketplace::store::Course, String) {
-    let org = app.org("clearpath-learning").await;
-    let publisher = app.store.user_by_email(PUBLISHER.0).await.unwrap().unwrap();
-    let received = marketplace::content::import::receive_blocking(
-        &mut &zip[..],
-        &app.state.settings.data_dir.join("uploads"),
-    )
-    .unwrap();
-    let (report, placed) =
-        marketplace::content::accept_upload(&app.state, &org, Some(publisher.id), None, &received)
-            .await
-            .unwrap();
-    let placed = placed.unwrap_or_else(|| panic!("refused: {report:?}"));
-    (placed.course, report.package.unwrap().package.sha256)
+    crate::support::import_course(app, "clearpath-learning", PUBLISHER.0, zip).await
 }
 
 /// Imports the demo's small package as a course of the vendor; publishes it (listed)
 /// when asked. Returns the course's id.
 async fn vendor_course(app: &TestApp, title: &str, publish: bool) -> i64 {
-    let org = app.org("clearpath-learning").await;
     let (course, _) = import_for_vendor(app, &marketplace::demo::package(title, true)).await;
     if publish {
-        let listing = marketplace::store::Listing {
-            title: title.into(),
-            language: "en-GB".into(),
-            ..Default::default()
-        };
-        app.store
-            .update_listing(org.id, course.id, &listing, true)
-            .await
-            .unwrap();
-        app.store
-            .publish_version(org.id, course.id, 1)
-            .await
-            .unwrap();
+        crate::support::publish_listed(app, "clearpath-learning", course.id, title).await;
     }
     course.id
 }

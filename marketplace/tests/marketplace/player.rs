@@ -28,32 +28,10 @@ async fn content(app: &TestApp, method: &str, path: &str, body: Option<String>) 
 
 /// A free listed course of the vendor, made of the demo's small package.
 async fn free_course(app: &TestApp, title: &str, scorm2004: bool) -> i64 {
-    let org = app.org("clearpath-learning").await;
-    let publisher = app.store.user_by_email(PUBLISHER.0).await.unwrap().unwrap();
     let zip = marketplace::demo::package(title, scorm2004);
-    let received = marketplace::content::import::receive_blocking(
-        &mut &zip[..],
-        &app.state.settings.data_dir.join("uploads"),
-    )
-    .unwrap();
-    let (_, placed) =
-        marketplace::content::accept_upload(&app.state, &org, Some(publisher.id), None, &received)
-            .await
-            .unwrap();
-    let course = placed.unwrap().course;
-    let listing = marketplace::store::Listing {
-        title: title.into(),
-        language: "en-GB".into(),
-        ..Default::default()
-    };
-    app.store
-        .update_listing(org.id, course.id, &listing, true)
-        .await
-        .unwrap();
-    app.store
-        .publish_version(org.id, course.id, 1)
-        .await
-        .unwrap();
+    let (course, _) =
+        crate::support::import_course(app, "clearpath-learning", PUBLISHER.0, &zip).await;
+    crate::support::publish_listed(app, "clearpath-learning", course.id, title).await;
     course.id
 }
 

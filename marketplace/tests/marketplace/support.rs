@@ -277,6 +277,45 @@ impl TestApp {
     }
 }
 
+/// Imports `zip` as a new course of organisation `slug`, uploaded by `email`: the course,
+/// and its package's hash.
+pub async fn import_course(
+    app: &TestApp,
+    slug: &str,
+    email: &str,
+    zip: &[u8],
+) -> (marketplace::store::Course, String) {
+    let org = app.org(slug).await;
+    let person = app.store.user_by_email(email).await.unwrap().unwrap();
+    let received = marketplace::content::import::receive_blocking(
+        &mut &zip[..],
+        &app.state.settings.data_dir.join("uploads"),
+    )
+    .unwrap();
+    let (report, placed) =
+        marketplace::content::accept_upload(&app.state, &org, Some(person.id), None, &received)
+            .await
+            .unwrap();
+    let placed = placed.unwrap_or_else(|| panic!("refused: {report:?}"));
+    (placed.course, report.package.unwrap().package.sha256)
+}
+
+/// Lists course `id` of `slug` in the national catalogue as `title`, free, and publishes
+/// its first version.
+pub async fn publish_listed(app: &TestApp, slug: &str, id: i64, title: &str) {
+    let org = app.org(slug).await;
+    let listing = marketplace::store::Listing {
+        title: title.into(),
+        language: "en-GB".into(),
+        ..Default::default()
+    };
+    app.store
+        .update_listing(org.id, id, &listing, true)
+        .await
+        .unwrap();
+    app.store.publish_version(org.id, id, 1).await.unwrap();
+}
+
 /// Sends `request` to the content origin's router of `app`.
 pub async fn on_content(app: &TestApp, request: Request<Body>) -> Resp {
     let response = marketplace::app::content_router(app.state.clone())
